@@ -1,0 +1,287 @@
+//! Resolves a JSON Lines file of events into unified profiles (see
+//! `spec/events.md`): profiles to stdout, rejects to stderr or a file.
+//!
+//! ```text
+//! cargo run --release --example resolve -- [--rejects FILE] [--region CC] [--hashed] [--secret-env VAR] [FILE]
+//! ```
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use idstitch::jsonl::{EventReader, ProfileRecord, RejectRecord};
+use idstitch::{ErrorKind, ProfileId, Region, ResolverBuilder, SecretKey};
+
+const USAGE: &str = "\
+usage: resolve [--rejects FILE] [--region CC] [--hashed] [--secret-env VAR] [FILE]
+
+Reads events as JSON Lines from FILE (or stdin) and writes one unified profile
+per line to stdout, and one reject record per line to stderr (or --rejects FILE).
+
+  --rejects FILE    write reject records to FILE instead of stderr
+  --region CC       read national phone numbers in region CC (e.g. NL, DE, FI)
+  --hashed          keep only keyed hashes of identifiers: output shows keys, not values
+  --secret-env VAR  read the hashing secret from environment variable VAR
+                    (default IDSTITCH_SECRET; 64 hex digits, or a passphrase)";
+
+/// Used when no secret is given, so that a first run works; not private.
+const DEMO_PASSPHRASE: &str = "idstitch resolve demo secret";
+
+struct Options {
+    input: Option<String>,
+    rejects: Option<String>,
+    region: Option<Region>,
+    hashed: bool,
+    secret_env: String,
+}
+
+/// Why the program stops early.
+enum Failure {
+    /// Bad arguments: the message, then the usage (exit code 2).
+    Usage(String),
+    /// A bad setting: the message alone (exit code 2).
+    Config(String),
+    /// Reading or writing failed (exit code 1).
+    Io(String, io::Error),
+    /// stdout was closed by its reader: stop quietly.
+    BrokenPipe,
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) | Err(Failure::BrokenPipe) => ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => {
+            eprintln!("resolve: {message}\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Config(message)) => {
+            eprintln!("resolve: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Io(what, error)) => {
+            eprintln!("resolve: {what}: {error}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn parse_args() -> Result<Option<Options>, Failure> {
+    let mut options = Options {
+        input: None,
+        rejects: None,
+        region: None,
+        hashed: false,
+        secret_env: "IDSTITCH_SECRET".into(),
+    };
+    let mut args = std::env::args_os().skip(1);
+    while let Some(arg) = args.next() {
+        let arg = arg
+            .into_string()
+            .map_err(|_| Failure::Usage("arguments must be valid UTF-8".into()))?;
+        let mut value = |name: &str| {
+            args.next()
+                .and_then(|v| v.into_string().ok())
+                .ok_or_else(|| Failure::Usage(format!("{name} needs a value")))
+        };
+        match arg.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "--hashed" => options.hashed = true,
+            "--rejects" => options.rejects = Some(value("--rejects")?),
+            "--secret-env" => options.secret_env = value("--secret-env")?,
+            "--region" => {
+                let text = value("--region")?;
+                let region = text.parse::<Region>().map_err(|error| {
+                    Failure::Config(format!("--region {text:?} is not a region this build knows: {error}"))
+                })?;
+                options.region = Some(region);
+            }
+            "-" if options.input.is_none() => options.input = Some(arg),
+            flag if flag.starts_with('-') => return Err(Failure::Usage(format!("unknown option {flag}"))),
+            _ if options.input.is_some() => return Err(Failure::Usage("give at most one input FILE".into())),
+            _ => options.input = Some(arg),
+        }
+    }
+    Ok(Some(options))
+}
+
+fn secret(var: &str) -> Result<SecretKey, Failure> {
+    match std::env::var(var) {
+        Ok(text) if !text.trim().is_empty() => {
+            let text = text.trim();
+            if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+                SecretKey::from_hex(text).map_err(|error| Failure::Config(format!("{var}: {error}")))
+            } else {
+                Ok(SecretKey::derive(text))
+            }
+        }
+        Err(std::env::VarError::NotUnicode(_)) => {
+            Err(Failure::Config(format!("{var} is not valid UTF-8")))
+        }
+        _ => {
+            eprintln!("resolve: {var} is not set; using a demo secret (keys and profile ids are not private)");
+            Ok(SecretKey::derive(DEMO_PASSPHRASE))
+        }
+    }
+}
+
+/// Writes reject records and counts them.
+struct Rejects {
+    out: Box<dyn Write>,
+    count: u64,
+}
+
+impl Rejects {
+    fn write(&mut self, record: &RejectRecord) -> Result<(), Failure> {
+        self.count += 1;
+        writeln!(self.out, "{}", record.to_json()).map_err(|e| write_error("rejects", e))
+    }
+}
+
+/// A line on stderr, about once a second, when stderr is a terminal.
+struct Progress {
+    enabled: bool,
+    /// Overwrite one line in place; only when rejects do not go to stderr too.
+    inline: bool,
+    start: Instant,
+    next: Instant,
+    shown: bool,
+}
+
+impl Progress {
+    fn tick(&mut self, events: u64, rejects: &mut Rejects) {
+        if !self.enabled || events % 256 != 0 || Instant::now() < self.next {
+            return;
+        }
+        self.next = Instant::now() + Duration::from_secs(1);
+        let rate = events as f64 / self.start.elapsed().as_secs_f64().max(1e-9);
+        let line = format!("resolve: {events} events read, {rate:.0} events/s");
+        if self.inline {
+            eprint!("\r{line}");
+            self.shown = true;
+        } else {
+            let _ = rejects.out.flush();
+            eprintln!("{line}");
+        }
+    }
+
+    fn clear(&mut self) {
+        if self.shown {
+            eprint!("\r{:60}\r", "");
+        }
+    }
+}
+
+fn run() -> Result<(), Failure> {
+    let Some(options) = parse_args()? else {
+        println!("{USAGE}");
+        return Ok(());
+    };
+    let start = Instant::now();
+    let mut builder = ResolverBuilder::new(secret(&options.secret_env)?).keep_values(!options.hashed);
+    if let Some(region) = options.region {
+        builder = builder.default_region(region);
+    }
+    let mut resolver = builder.build();
+
+    let input: Box<dyn BufRead> = match options.input.as_deref() {
+        None | Some("-") => Box::new(io::stdin().lock()),
+        Some(path) => Box::new(BufReader::with_capacity(
+            1 << 16,
+            File::open(path).map_err(|e| Failure::Io(format!("cannot open {path}"), e))?,
+        )),
+    };
+    let to_file = options.rejects.is_some();
+    let mut rejects = Rejects {
+        out: match &options.rejects {
+            Some(path) => Box::new(BufWriter::new(
+                File::create(path).map_err(|e| Failure::Io(format!("cannot create {path}"), e))?,
+            )),
+            None => Box::new(BufWriter::new(io::stderr())),
+        },
+        count: 0,
+    };
+    let mut progress = Progress {
+        enabled: io::stderr().is_terminal(),
+        inline: to_file,
+        start,
+        next: start + Duration::from_secs(1),
+        shown: false,
+    };
+
+    // Distinct event ids in input order; a replay is not listed again.
+    let mut order: Vec<String> = Vec::new();
+    let mut read = 0u64;
+    for parsed in EventReader::new(input) {
+        let parsed = parsed.map_err(|e| Failure::Io("reading events".into(), e))?;
+        for record in parsed.rejects() {
+            rejects.write(record)?;
+        }
+        if let Some(event) = parsed.event() {
+            read += 1;
+            match resolver.observe(event) {
+                Ok(outcome) => {
+                    for record in RejectRecord::from_observation(parsed.line(), event, &outcome) {
+                        rejects.write(&record)?;
+                    }
+                    if !outcome.is_replay() {
+                        order.push(event.id().to_owned());
+                    }
+                }
+                Err(error) => {
+                    // A refused id is not echoed back: it may be huge or hold control characters.
+                    let id = match error.kind() {
+                        ErrorKind::InvalidEventId { .. } => None,
+                        _ => Some(event.id()),
+                    };
+                    let message = format!("{error}; the event is skipped");
+                    rejects.write(&RejectRecord::new(parsed.line(), id, None, message))?;
+                }
+            }
+        }
+        progress.tick(read, &mut rejects);
+    }
+    progress.clear();
+    rejects.out.flush().map_err(|e| write_error("rejects", e))?;
+
+    // Group the events by the profile they ended in, in order of first event.
+    let mut index: HashMap<ProfileId, usize> = HashMap::new();
+    let mut groups: Vec<(ProfileId, Vec<&str>)> = Vec::new();
+    for id in &order {
+        let profile = resolver
+            .event_profile(id)
+            .unwrap_or_else(|| unreachable!("an applied event has a profile"));
+        let at = *index.entry(profile).or_insert_with(|| {
+            groups.push((profile, Vec::new()));
+            groups.len() - 1
+        });
+        groups[at].1.push(id);
+    }
+    let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    for (id, events) in &groups {
+        let profile = resolver
+            .profile(*id)
+            .unwrap_or_else(|| unreachable!("a live profile has a view"));
+        writeln!(out, "{}", ProfileRecord::new(&profile, events).to_json()).map_err(|e| write_error("profiles", e))?;
+    }
+    out.flush().map_err(|e| write_error("profiles", e))?;
+
+    eprintln!(
+        "resolve: {read} events ({} distinct), {} profiles, {} rejects in {:.2}s",
+        order.len(),
+        groups.len(),
+        rejects.count,
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// A closed pipe means the reader has seen enough: stop quietly.
+fn write_error(what: &str, error: io::Error) -> Failure {
+    if error.kind() == io::ErrorKind::BrokenPipe {
+        Failure::BrokenPipe
+    } else {
+        Failure::Io(format!("writing {what}"), error)
+    }
+}

@@ -1,0 +1,519 @@
+//! The JSON Lines interchange format: events in, profiles and rejects out.
+//!
+//! This is the format of `spec/events.md` that the examples and outside tools
+//! share. Reading is lenient where the data is merely messy and strict where
+//! it is broken: a bad field is reported and dropped, a bad identifier is
+//! reported and the rest of its event kept, and only a line that is not a
+//! JSON object or has no `id` is skipped (and reported).
+//!
+//! ```
+//! use idstitch::jsonl::{EventReader, ProfileRecord, RejectRecord};
+//! use idstitch::{Region, ResolverBuilder, SecretKey};
+//!
+//! let input = br#"{"id":"e1","channel":"web","identifiers":[{"type":"cookie","value":"ck_1"},{"type":"email","value":"Jan@Example.com"}]}
+//! {"id":"e2","identifiers":[{"type":"email","value":"jan@example.com"},{"type":"phone","value":"not a phone"}]}
+//! not json
+//! "#;
+//! let mut resolver = ResolverBuilder::new(SecretKey::derive("s")).keep_values(true).build();
+//! let mut rejects = Vec::new();
+//! for parsed in EventReader::new(&input[..]) {
+//!     let parsed = parsed.unwrap();
+//!     rejects.extend(parsed.rejects().iter().cloned());
+//!     if let Some(event) = parsed.event() {
+//!         let outcome = resolver.observe(event).unwrap();
+//!         rejects.extend(RejectRecord::from_observation(parsed.line(), event, &outcome));
+//!     }
+//! }
+//! assert_eq!(rejects.len(), 2);
+//! assert_eq!(rejects[0].to_json(), r#"{"line":2,"event":"e2","type":"phone","error":"the character 'n' is not allowed here"}"#);
+//! assert_eq!(rejects[1].line(), 3);
+//!
+//! let profile = resolver.profiles().next().unwrap();
+//! let line = ProfileRecord::new(&profile, &["e1", "e2"]).to_json();
+//! assert!(line.starts_with(r#"{"profile":"p_"#));
+//! assert!(line.contains(r#""identifiers":[{"type":"email","value":"jan@example.com"},{"type":"cookie","value":"ck_1"}]"#));
+//! ```
+
+use std::io::{self, BufRead};
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::event::Event;
+use crate::identifier::{Channel, Identifier, IdentifierKind};
+use crate::profile::Profile;
+use crate::resolver::Observation;
+
+/// Lines longer than this are reported and skipped without being buffered
+/// whole (16 MiB).
+pub const MAX_LINE_LEN: usize = 16 << 20;
+
+/// Longest event `kind` kept.
+const MAX_KIND_LEN: usize = 64;
+
+/// Longest attribute name or identifier type echoed back in a reject.
+const MAX_ECHO_LEN: usize = 64;
+
+/// One input line, parsed: the event (if the line held one) and what was
+/// wrong with it.
+#[derive(Debug, Clone)]
+pub struct ParsedLine {
+    line: u64,
+    event: Option<Event>,
+    rejects: Vec<RejectRecord>,
+}
+
+impl ParsedLine {
+    /// The 1-based line number.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// The event, unless the line was skipped (not a JSON object, no `id`).
+    pub fn event(&self) -> Option<&Event> {
+        self.event.as_ref()
+    }
+
+    /// Takes the event out.
+    pub fn into_event(self) -> Option<Event> {
+        self.event
+    }
+
+    /// What was reported for this line: a skipped line, a dropped field, a
+    /// malformed identifier entry.
+    pub fn rejects(&self) -> &[RejectRecord] {
+        &self.rejects
+    }
+}
+
+/// A reject record: `{"line": N, "event": "e42", "type": "phone", "error": "…"}`.
+///
+/// `event` is `null` when the id could not be read; `type` is `null` when the
+/// problem is not about one identifier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RejectRecord {
+    line: u64,
+    event: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    error: String,
+}
+
+impl RejectRecord {
+    /// A record for `line`.
+    pub fn new(
+        line: u64,
+        event: Option<&str>,
+        kind: Option<&str>,
+        error: impl Into<String>,
+    ) -> Self {
+        RejectRecord {
+            line,
+            event: event.map(str::to_owned),
+            kind: kind.map(str::to_owned),
+            error: error.into(),
+        }
+    }
+
+    /// The records of the identifiers `outcome` rejected from `event`.
+    pub fn from_observation<'a>(
+        line: u64,
+        event: &'a Event,
+        outcome: &'a Observation,
+    ) -> impl Iterator<Item = RejectRecord> + 'a {
+        outcome.rejects().iter().map(move |reject| RejectRecord {
+            line,
+            event: Some(event.id().to_owned()),
+            kind: Some(reject.kind().as_str().to_owned()),
+            error: reject.reason().to_string(),
+        })
+    }
+
+    /// The 1-based input line.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// The event id, when it could be read.
+    pub fn event(&self) -> Option<&str> {
+        self.event.as_deref()
+    }
+
+    /// The identifier type concerned, if any.
+    pub fn kind(&self) -> Option<&str> {
+        self.kind.as_deref()
+    }
+
+    /// What was wrong, for a person to act on.
+    pub fn error(&self) -> &str {
+        &self.error
+    }
+
+    /// The record as one JSON line (without the newline).
+    pub fn to_json(&self) -> String {
+        to_json(self)
+    }
+}
+
+fn to_json(value: &impl Serialize) -> String {
+    // Serializing plain strings, numbers and vectors cannot fail.
+    serde_json::to_string(value).unwrap_or_else(|_| unreachable!("plain data serializes"))
+}
+
+/// A profile as one output line of the interchange format.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfileRecord<'a> {
+    profile: String,
+    events: &'a [&'a str],
+    identifiers: Vec<IdentifierRecord>,
+    channels: Vec<&'a str>,
+    first_seen: Option<String>,
+    last_seen: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct IdentifierRecord {
+    #[serde(rename = "type")]
+    kind: String,
+    value: String,
+}
+
+impl<'a> ProfileRecord<'a> {
+    /// The record of `profile` holding `events` (in the order given). Values
+    /// are the normalized values, or the keys in hashed mode.
+    pub fn new(profile: &'a Profile, events: &'a [&'a str]) -> Self {
+        ProfileRecord {
+            profile: profile.id().to_string(),
+            events,
+            identifiers: profile
+                .identifiers()
+                .iter()
+                .map(|identifier| IdentifierRecord {
+                    kind: identifier.kind().as_str().to_owned(),
+                    value: identifier.to_string(),
+                })
+                .collect(),
+            channels: profile.channels().iter().map(Channel::as_str).collect(),
+            first_seen: profile.first_seen().map(|ts| ts.to_string()),
+            last_seen: profile.last_seen().map(|ts| ts.to_string()),
+        }
+    }
+
+    /// The record as one JSON line (without the newline).
+    pub fn to_json(&self) -> String {
+        to_json(self)
+    }
+}
+
+/// Reads events from JSON Lines, one [`ParsedLine`] per non-blank line.
+///
+/// Only I/O errors end the iteration with an `Err`; every problem with the
+/// data itself is a [`RejectRecord`] in its [`ParsedLine`].
+#[derive(Debug)]
+pub struct EventReader<R> {
+    reader: R,
+    line: u64,
+    buffer: Vec<u8>,
+}
+
+impl<R: BufRead> EventReader<R> {
+    /// Reads from `reader`.
+    pub fn new(reader: R) -> Self {
+        EventReader {
+            reader,
+            line: 0,
+            buffer: Vec::new(),
+        }
+    }
+
+    /// Reads one line into `buffer`, up to [`MAX_LINE_LEN`]; returns
+    /// `Ok(None)` at the end, `Ok(Some(false))` for a line that was too long
+    /// (consumed, not kept).
+    fn read_line(&mut self) -> io::Result<Option<bool>> {
+        self.buffer.clear();
+        let mut too_long = false;
+        let mut read_any = false;
+        loop {
+            let available = match self.reader.fill_buf() {
+                Ok(available) => available,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                Err(error) => return Err(error),
+            };
+            if available.is_empty() {
+                return Ok(read_any.then_some(!too_long));
+            }
+            read_any = true;
+            let (chunk, done) = match available.iter().position(|&b| b == b'\n') {
+                Some(at) => (&available[..at], Some(at + 1)),
+                None => (available, None),
+            };
+            if !too_long {
+                if self.buffer.len() + chunk.len() > MAX_LINE_LEN {
+                    too_long = true;
+                    self.buffer.clear();
+                } else {
+                    self.buffer.extend_from_slice(chunk);
+                }
+            }
+            let consumed = done.unwrap_or(available.len());
+            self.reader.consume(consumed);
+            if done.is_some() {
+                return Ok(Some(!too_long));
+            }
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for EventReader<R> {
+    type Item = io::Result<ParsedLine>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let kept = match self.read_line() {
+                Ok(None) => return None,
+                Ok(Some(kept)) => kept,
+                Err(error) => return Some(Err(error)),
+            };
+            self.line += 1;
+            if !kept {
+                let error = format!("the line is longer than {MAX_LINE_LEN} bytes; skipped");
+                return Some(Ok(skipped(self.line, error)));
+            }
+            if self.buffer.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            return Some(Ok(parse_line(&self.buffer, self.line)));
+        }
+    }
+}
+
+fn skipped(line: u64, error: String) -> ParsedLine {
+    ParsedLine {
+        line,
+        event: None,
+        rejects: vec![RejectRecord::new(line, None, None, error)],
+    }
+}
+
+/// Parses one line of JSON (without its newline) as an event.
+///
+/// Never panics; everything wrong is in [`ParsedLine::rejects`].
+pub fn parse_line(bytes: &[u8], line: u64) -> ParsedLine {
+    let value: Value = match serde_json::from_slice(bytes) {
+        Ok(value) => value,
+        // serde_json's syntax errors name a position, never the data.
+        Err(error) => return skipped(line, format!("not valid JSON ({error}); skipped")),
+    };
+    let Value::Object(mut fields) = value else {
+        return skipped(line, "the line is not a JSON object; skipped".into());
+    };
+    let id = match fields.remove("id") {
+        Some(Value::String(id)) if !id.trim().is_empty() => id,
+        Some(Value::Number(number)) => number.to_string(),
+        _ => return skipped(line, "the event has no `id` string; skipped".into()),
+    };
+    let mut rejects = Vec::new();
+    let mut note = |kind: Option<&str>, error: String| {
+        rejects.push(RejectRecord::new(line, Some(&id), kind, error));
+    };
+    let mut event = Event::new(id.clone());
+
+    match fields.remove("ts") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(text)) => match text.parse() {
+            Ok(ts) => event = event.with_ts(ts),
+            Err(error) => note(None, format!("`ts`: {error}; the event is kept without a time")),
+        },
+        Some(_) => note(None, "`ts` must be a string; the event is kept without a time".into()),
+    }
+    let channel = match fields.remove("channel") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) => match text.parse::<Channel>() {
+            Ok(channel) => Some(channel),
+            Err(error) => {
+                note(None, format!("`channel`: {error}; the event is kept without a channel"));
+                None
+            }
+        },
+        Some(_) => {
+            note(None, "`channel` must be a string; the event is kept without a channel".into());
+            None
+        }
+    };
+    if let Some(channel) = channel {
+        event = event.with_channel(channel);
+    }
+    match fields.remove("kind") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(kind))
+            if !kind.is_empty() && kind.len() <= MAX_KIND_LEN && !kind.chars().any(char::is_control) =>
+        {
+            event = event.with_kind(kind);
+        }
+        Some(_) => note(
+            None,
+            format!("`kind` must be a string of 1 to {MAX_KIND_LEN} bytes without control characters; the event is kept without it"),
+        ),
+    }
+    match fields.remove("identifiers") {
+        Some(Value::Array(entries)) => {
+            for entry in entries {
+                match identifier(entry) {
+                    Ok(identifier) => event = event.with_identifier(identifier),
+                    Err((kind, error)) => note(kind.as_deref(), error),
+                }
+            }
+        }
+        Some(Value::Null) | None => note(
+            None,
+            "the event has no `identifiers` list; it is kept with none".into(),
+        ),
+        Some(_) => note(None, "`identifiers` must be a list; the event is kept with none".into()),
+    }
+    match fields.remove("attrs") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(attrs)) => {
+            for (name, value) in attrs {
+                match value {
+                    Value::String(text) => event = event.with_attr(name, text),
+                    Value::Number(number) => event = event.with_attr(name, number.to_string()),
+                    _ => note(
+                        None,
+                        format!("attribute `{}` must be a string or a number; dropped", echo(&name)),
+                    ),
+                }
+            }
+        }
+        Some(_) => note(None, "`attrs` must be an object; dropped".into()),
+    }
+    ParsedLine {
+        line,
+        event: Some(event),
+        rejects,
+    }
+}
+
+/// Reads one `{"type": …, "value": …}` entry; on failure, the type (when it
+/// was a valid name) and the message.
+fn identifier(entry: Value) -> Result<Identifier, (Option<String>, String)> {
+    let Value::Object(mut entry) = entry else {
+        return Err((None, "an identifier must be an object with `type` and `value`".into()));
+    };
+    let kind = match entry.remove("type") {
+        Some(Value::String(text)) => text.parse::<IdentifierKind>().map_err(|error| {
+            (None, format!("identifier type `{}`: {error}", echo(&text)))
+        })?,
+        _ => return Err((None, "an identifier needs a `type` string".into())),
+    };
+    let value = match entry.remove("value") {
+        Some(Value::String(text)) => text,
+        // Warehouses export phone and card numbers as numbers.
+        Some(Value::Number(number)) => number.to_string(),
+        _ => {
+            return Err((
+                Some(kind.as_str().to_owned()),
+                "an identifier needs a `value` string".into(),
+            ));
+        }
+    };
+    let mut identifier = Identifier::new(kind, value);
+    if let Some(channel) = channel_field(&mut entry) {
+        identifier = identifier.with_channel(channel);
+    }
+    Ok(identifier)
+}
+
+/// An identifier's own `channel` (qualifying a chat session), when valid.
+fn channel_field(entry: &mut Map<String, Value>) -> Option<Channel> {
+    match entry.remove("channel") {
+        Some(Value::String(text)) => text.parse().ok(),
+        _ => None,
+    }
+}
+
+/// A user-supplied name, shortened for an error message.
+fn echo(name: &str) -> String {
+    let mut end = name.len().min(MAX_ECHO_LEN);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    name[..end].chars().filter(|c| !c.is_control()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> ParsedLine {
+        parse_line(text.as_bytes(), 7)
+    }
+
+    #[test]
+    fn reads_the_spec_example() {
+        let parsed = parse(
+            r#"{"id":"e42","ts":"2026-03-01T10:00:00Z","channel":"web","kind":"page_view","identifiers":[{"type":"cookie","value":"ck_9f2a"},{"type":"email","value":" Jan.deVries@Example.COM "}],"attrs":{"name":"Jan de Vries","order_value":129.95}}"#,
+        );
+        assert!(parsed.rejects().is_empty(), "{:?}", parsed.rejects());
+        let event = parsed.event().unwrap();
+        assert_eq!(event.id(), "e42");
+        assert_eq!(event.ts().unwrap().to_string(), "2026-03-01T10:00:00Z");
+        assert_eq!(event.channel(), Some(&Channel::Web));
+        assert_eq!(event.kind(), Some("page_view"));
+        assert_eq!(event.identifiers().len(), 2);
+        assert_eq!(event.attrs()["order_value"], "129.95");
+    }
+
+    #[test]
+    fn broken_lines_are_skipped_with_a_reason() {
+        for text in ["{", "[1,2]", "\"e1\"", r#"{"identifiers":[]}"#, r#"{"id":""}"#, r#"{"id":null}"#] {
+            let parsed = parse(text);
+            assert!(parsed.event().is_none(), "{text}");
+            assert_eq!(parsed.rejects().len(), 1, "{text}");
+            assert_eq!(parsed.rejects()[0].line(), 7);
+        }
+    }
+
+    #[test]
+    fn bad_fields_are_dropped_and_reported_the_rest_kept() {
+        let parsed = parse(
+            r#"{"id":"e1","ts":"yesterday","channel":"two words","kind":5,"identifiers":[{"type":"cookie","value":"ck_1"},{"type":"E Mail","value":"x"},{"type":"phone"},7,{"type":"phone","value":31612345678}],"attrs":{"a":[1],"b":"ok"}}"#,
+        );
+        let event = parsed.event().unwrap();
+        assert_eq!(event.ts(), None);
+        assert_eq!(event.channel(), None);
+        assert_eq!(event.identifiers().len(), 2);
+        assert_eq!(event.identifiers()[1].value(), "31612345678");
+        assert_eq!(event.attrs().len(), 1);
+        let kinds: Vec<Option<&str>> = parsed.rejects().iter().map(RejectRecord::kind).collect();
+        assert_eq!(kinds, vec![None, None, None, None, Some("phone"), None, None]);
+        assert!(parsed.rejects().iter().all(|r| r.event() == Some("e1")));
+    }
+
+    #[test]
+    fn missing_identifiers_keep_the_event() {
+        let parsed = parse(r#"{"id":"e1"}"#);
+        assert!(parsed.event().unwrap().identifiers().is_empty());
+        assert_eq!(parsed.rejects().len(), 1);
+    }
+
+    #[test]
+    fn reader_counts_lines_skips_blanks_and_survives_huge_and_invalid_lines() {
+        let mut input = Vec::new();
+        input.extend_from_slice(b"{\"id\":\"e1\",\"identifiers\":[]}\n\n   \n");
+        input.extend_from_slice(b"{\"id\":\"e\xff\",\"identifiers\":[]}\n");
+        input.extend(std::iter::repeat_n(b'x', MAX_LINE_LEN + 10));
+        input.extend_from_slice(b"\n{\"id\":\"e5\",\"identifiers\":[]}");
+        let lines: Vec<ParsedLine> = EventReader::new(&input[..]).map(Result::unwrap).collect();
+        let numbers: Vec<u64> = lines.iter().map(ParsedLine::line).collect();
+        assert_eq!(numbers, vec![1, 4, 5, 6]);
+        assert!(lines[0].event().is_some() && lines[3].event().is_some());
+        assert!(lines[1].event().is_none() && lines[2].event().is_none());
+        assert!(lines[2].rejects()[0].error().contains("longer than"));
+    }
+
+    #[test]
+    fn echo_shortens_on_char_boundaries() {
+        assert_eq!(echo(&"é".repeat(40)).len(), 64);
+        assert_eq!(echo("a\u{1b}b"), "ab");
+    }
+}

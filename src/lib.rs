@@ -1,0 +1,98 @@
+//! idstitch resolves customer identities across channels: the cookie on the
+//! web shop, the email used to log in, the live-chat session at work, the
+//! WhatsApp number at home and the loyalty card scanned at the till become one
+//! **unified profile**.
+//!
+//! Each event lists the identifiers seen together. idstitch normalizes every
+//! value (email, phone to E.164, loyalty card, cookie, chat session, custom
+//! kinds), turns it into a keyed blake3 hash, and merges profiles with a
+//! union-find, so resolving one event costs a few hash lookups. Bad values
+//! never crash it and never vanish: each is rejected with a typed reason while
+//! the rest of its event is kept.
+//!
+//! The types you need first:
+//! - [`ResolverBuilder`] configures the hashing secret, phone region, email
+//!   rules and limits, and builds a [`Resolver`];
+//! - [`Event`] is one touchpoint, built from [`Identifier`]s;
+//! - [`Resolver::observe`] applies an event and returns an [`Observation`];
+//!   [`Resolver::lookup`], [`Resolver::profile`] and [`Resolver::canonical`]
+//!   answer questions.
+//!
+//! ```
+//! use idstitch::{Channel, Event, Identifier, Region, ResolverBuilder, SecretKey};
+//!
+//! let mut resolver = ResolverBuilder::new(SecretKey::derive("load me from your secret store"))
+//!     .default_region(Region::NL)
+//!     .keep_values(true)
+//!     .build();
+//!
+//! // Browsing, then logging in on the web shop.
+//! resolver.observe(&Event::new("e1").with_channel(Channel::Web)
+//!     .with_identifier(Identifier::cookie("ck_9f2a"))
+//!     .with_identifier(Identifier::email(" Jan.deVries@Example.COM ")))?;
+//! // A WhatsApp question from home, with the phone in WhatsApp's format.
+//! resolver.observe(&Event::new("e2").with_channel(Channel::WhatsApp)
+//!     .with_identifier(Identifier::phone("31612345678"))
+//!     .with_identifier(Identifier::email("jan.devries@example.com")))?;
+//! // The till: a loyalty card and the phone in national format.
+//! let till = resolver.observe(&Event::new("e3").with_channel(Channel::Store)
+//!     .with_identifier(Identifier::loyalty_card("4471 0092 1183"))
+//!     .with_identifier(Identifier::phone("06-12345678")))?;
+//!
+//! let profile = resolver.profile(till.profile()).unwrap();
+//! assert_eq!(profile.event_count(), 3);
+//! assert_eq!(profile.channels(), &[Channel::Store, Channel::Web, Channel::WhatsApp]);
+//! let values: Vec<String> = profile.identifiers().iter().map(|id| id.to_string()).collect();
+//! assert_eq!(values, ["jan.devries@example.com", "+31612345678", "447100921183", "ck_9f2a"]);
+//! # Ok::<(), idstitch::Error>(())
+//! ```
+//!
+//! Services embed the resolver through the [`IdentityResolver`] trait (with
+//! conveniences in [`IdentityResolverExt`]) and share it across threads with
+//! [`SharedResolver`]. [`Resolver::save_snapshot`] and
+//! [`Resolver::load_snapshot`] persist the whole state, versioned and
+//! checksummed.
+//!
+//! # Privacy
+//! By default the resolver runs in hashed mode: it keeps only keyed hashes
+//! ([`IdentifierKey`]) of identifiers, never their values, in memory, in
+//! snapshots and in `Debug` output. [`ResolverBuilder::keep_values`] keeps
+//! normalized values for display.
+//!
+//! # Crate features
+//! - `jsonl` (default): read and write the JSON Lines interchange format for
+//!   events, profiles and rejects (module [`jsonl`]), using `serde_json`.
+//!
+//! # Rust version
+//! Requires Rust 1.85 or newer (edition 2024).
+
+#![deny(missing_docs)]
+
+mod api;
+mod error;
+mod event;
+mod identifier;
+#[cfg(feature = "jsonl")]
+pub mod jsonl;
+mod key;
+mod normalize;
+mod profile;
+mod resolver;
+mod snapshot;
+mod time;
+mod union_find;
+
+pub use api::{IdentityResolver, IdentityResolverExt, SharedResolver};
+pub use error::{Error, ErrorKind, RejectReason, SnapshotError};
+pub use event::Event;
+pub use identifier::{Channel, CustomChannel, CustomKind, Identifier, IdentifierKind};
+pub use key::{IdentifierKey, SecretKey};
+pub use normalize::{CheckDigit, EmailProviderRule, EmailRules, Normalizer, Region};
+pub use profile::{Profile, ProfileId, ProfileIdentifier};
+pub use resolver::{MergeRecord, Observation, Reject, Resolver, ResolverBuilder};
+pub use time::{Timestamp, TimestampError};
+
+/// The README's code blocks, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,0 +1,254 @@
+//! Profile ids and the read-only views the resolver hands out.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, ErrorKind};
+use crate::identifier::{Channel, IdentifierKind};
+use crate::key::IdentifierKey;
+use crate::time::Timestamp;
+
+/// A unified customer profile's id, shown as `p_` and 16 hex digits.
+///
+/// Ids are stable: when profiles merge, the older one's id survives, and a
+/// retired id still leads to the survivor through
+/// [`Resolver::canonical`](crate::Resolver::canonical). An id is a keyed hash
+/// of the identifier that founded the profile, so it reveals nothing about
+/// the person.
+///
+/// ```
+/// use idstitch::ProfileId;
+///
+/// let id: ProfileId = "p_3f9c0a71d2e45b18".parse().unwrap();
+/// assert_eq!(id.to_string(), "p_3f9c0a71d2e45b18");
+/// assert!("3f9c0a71d2e45b18".parse::<ProfileId>().is_err());
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ProfileId(pub(crate) u64);
+
+impl fmt::Display for ProfileId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "p_{:016x}", self.0)
+    }
+}
+
+impl fmt::Debug for ProfileId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ProfileId({self})")
+    }
+}
+
+impl FromStr for ProfileId {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let hex = text
+            .strip_prefix("p_")
+            .filter(|hex| hex.len() == 16 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+            .ok_or_else(|| {
+                Error::from(ErrorKind::InvalidConfig(
+                    "a profile id is `p_` and 16 hex digits".into(),
+                ))
+            })?;
+        u64::from_str_radix(hex, 16)
+            .map(ProfileId)
+            .map_err(|_| ErrorKind::InvalidConfig("a profile id is `p_` and 16 hex digits".into()).into())
+    }
+}
+
+/// One identifier of a profile: its kind, its key, and its normalized value
+/// when the resolver keeps values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileIdentifier {
+    pub(crate) kind: IdentifierKind,
+    pub(crate) key: IdentifierKey,
+    pub(crate) value: Option<String>,
+}
+
+impl ProfileIdentifier {
+    /// The identifier's kind.
+    pub fn kind(&self) -> &IdentifierKind {
+        &self.kind
+    }
+
+    /// The identifier's keyed hash.
+    pub fn key(&self) -> IdentifierKey {
+        self.key
+    }
+
+    /// The normalized value, or `None` in hashed mode.
+    pub fn value(&self) -> Option<&str> {
+        self.value.as_deref()
+    }
+}
+
+impl fmt::Display for ProfileIdentifier {
+    /// The normalized value when kept, else the key: what a profile shows.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.value {
+            Some(value) => f.write_str(value),
+            None => write!(f, "{}", self.key),
+        }
+    }
+}
+
+/// A snapshot view of one unified profile.
+///
+/// Identifiers are ordered by kind (email, phone, loyalty card, cookie, chat
+/// session, then custom kinds by name) and then by value (or key in hashed
+/// mode); channels by name. The view does not change when the resolver does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    pub(crate) id: ProfileId,
+    pub(crate) identifiers: Vec<ProfileIdentifier>,
+    pub(crate) event_count: u64,
+    pub(crate) channels: Vec<Channel>,
+    pub(crate) first_seen: Option<Timestamp>,
+    pub(crate) last_seen: Option<Timestamp>,
+}
+
+impl Profile {
+    /// The profile's current id.
+    pub fn id(&self) -> ProfileId {
+        self.id
+    }
+
+    /// Every identifier of the profile.
+    pub fn identifiers(&self) -> &[ProfileIdentifier] {
+        &self.identifiers
+    }
+
+    /// The identifiers of one kind.
+    pub fn identifiers_of<'a>(
+        &'a self,
+        kind: &'a IdentifierKind,
+    ) -> impl Iterator<Item = &'a ProfileIdentifier> + 'a {
+        self.identifiers.iter().filter(move |identifier| identifier.kind == *kind)
+    }
+
+    /// How many distinct events the profile holds.
+    pub fn event_count(&self) -> u64 {
+        self.event_count
+    }
+
+    /// The channels its events came through.
+    pub fn channels(&self) -> &[Channel] {
+        &self.channels
+    }
+
+    /// The earliest event time, if any event had one.
+    pub fn first_seen(&self) -> Option<Timestamp> {
+        self.first_seen
+    }
+
+    /// The latest event time, if any event had one.
+    pub fn last_seen(&self) -> Option<Timestamp> {
+        self.last_seen
+    }
+}
+
+/// What a profile knows beyond its members; held once per live profile, at
+/// its union-find root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ProfileState {
+    pub(crate) id: ProfileId,
+    /// Creation order: on a merge the lowest survives ("the older one").
+    pub(crate) seq: u64,
+    pub(crate) event_count: u64,
+    pub(crate) first_seen: Option<Timestamp>,
+    pub(crate) last_seen: Option<Timestamp>,
+    pub(crate) channels: ChannelSet,
+}
+
+impl ProfileState {
+    pub(crate) fn absorb(&mut self, other: &ProfileState) {
+        self.event_count += other.event_count;
+        self.first_seen = min_some(self.first_seen, other.first_seen);
+        self.last_seen = self.last_seen.max(other.last_seen);
+        self.channels.union_with(&other.channels);
+    }
+
+    pub(crate) fn record_event(&mut self, ts: Option<Timestamp>, channel: Option<u16>) {
+        self.event_count += 1;
+        self.first_seen = min_some(self.first_seen, ts);
+        self.last_seen = self.last_seen.max(ts);
+        if let Some(channel) = channel {
+            self.channels.insert(channel);
+        }
+    }
+}
+
+/// The smaller of two optional values, where `None` means "unknown", not "least".
+fn min_some<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// A set of interned channel numbers: a bit per channel for the first 64 (the
+/// known channels and the common custom ones, no allocation), a sorted list
+/// for the rest.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ChannelSet {
+    bits: u64,
+    more: Vec<u16>,
+}
+
+impl ChannelSet {
+    pub(crate) fn insert(&mut self, channel: u16) {
+        if channel < 64 {
+            self.bits |= 1 << channel;
+        } else if let Err(at) = self.more.binary_search(&channel) {
+            self.more.insert(at, channel);
+        }
+    }
+
+    fn union_with(&mut self, other: &ChannelSet) {
+        self.bits |= other.bits;
+        for &channel in &other.more {
+            self.insert(channel);
+        }
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = u16> + '_ {
+        (0..64)
+            .filter(|bit| self.bits & (1 << bit) != 0)
+            .chain(self.more.iter().copied())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channel_set_holds_low_and_high_channels() {
+        let mut set = ChannelSet::default();
+        for channel in [3, 70, 0, 63, 64, 70] {
+            set.insert(channel);
+        }
+        assert_eq!(set.iter().collect::<Vec<_>>(), vec![0, 3, 63, 64, 70]);
+    }
+
+    #[test]
+    fn absorbing_keeps_known_times_over_unknown() {
+        let ts = |ms| Some(Timestamp::from_unix_millis(ms));
+        let mut a = ProfileState {
+            id: ProfileId(1),
+            seq: 0,
+            event_count: 1,
+            first_seen: None,
+            last_seen: None,
+            channels: ChannelSet::default(),
+        };
+        let mut b = a.clone();
+        b.record_event(ts(5), Some(2));
+        b.record_event(ts(9), None);
+        a.absorb(&b);
+        assert_eq!((a.event_count, a.first_seen, a.last_seen), (3, ts(5), ts(9)));
+        assert_eq!(a.channels.iter().collect::<Vec<_>>(), vec![2]);
+    }
+}

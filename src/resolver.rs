@@ -1,0 +1,1134 @@
+//! The resolver: normalize → key → union, and the profile views on top.
+
+use std::collections::BTreeMap;
+use std::hash::Hash;
+
+use hashbrown::{HashMap, HashTable};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, ErrorKind, RejectReason};
+use crate::event::Event;
+use crate::identifier::{Channel, Identifier, IdentifierKind};
+use crate::key::{IdentifierKey, KeyHasher, PrehashedState, SecretKey};
+use crate::normalize::{CheckDigit, Context, EmailRules, Normalizer, Region};
+use crate::profile::{ChannelSet, Profile, ProfileId, ProfileIdentifier, ProfileState};
+use crate::union_find::UnionFind;
+
+/// Event ids longer than this are refused: they are ids, not payloads.
+const MAX_EVENT_ID_LEN: usize = 512;
+
+/// Node kind of an event whose identifiers were all rejected: it becomes a
+/// profile of its own, keyed by the event.
+pub(crate) const ORPHAN: u16 = u16::MAX;
+
+/// One node short of `u32::MAX`, so that a node index always fits in `u32`.
+const MAX_NODES: usize = u32::MAX as usize - 1;
+
+/// Configures and builds a [`Resolver`].
+///
+/// Defaults: hashed mode (no raw or normalized value is kept), no default
+/// phone region, the default email provider rules, no loyalty card check
+/// digit, tokens of at most 256 bytes, at most 64 identifiers per event.
+///
+/// ```
+/// use idstitch::{CheckDigit, Region, ResolverBuilder, SecretKey};
+///
+/// let resolver = ResolverBuilder::new(SecretKey::derive("from your secret store"))
+///     .default_region(Region::NL)
+///     .keep_values(true)
+///     .card_check_digit(CheckDigit::Ean13)
+///     .store_region("store-berlin-1", Region::DE)
+///     .build();
+/// assert_eq!(resolver.profile_count(), 0);
+/// ```
+#[derive(Debug, Clone)]
+pub struct ResolverBuilder {
+    secret: SecretKey,
+    config: Config,
+}
+
+/// Everything a resolver is configured with, except the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Config {
+    pub(crate) normalizer: Normalizer,
+    pub(crate) keep_values: bool,
+    pub(crate) max_identifiers_per_event: usize,
+    pub(crate) store_regions: BTreeMap<String, Region>,
+}
+
+impl ResolverBuilder {
+    /// A builder with the given hashing secret and default settings.
+    pub fn new(secret: SecretKey) -> Self {
+        ResolverBuilder {
+            secret,
+            config: Config {
+                normalizer: Normalizer::default(),
+                keep_values: false,
+                max_identifiers_per_event: 64,
+                store_regions: BTreeMap::new(),
+            },
+        }
+    }
+
+    /// Sets the region for phone numbers in national format when an event
+    /// gives no hint.
+    ///
+    /// ```
+    /// use idstitch::{Event, Identifier, Region, ResolverBuilder, SecretKey};
+    ///
+    /// let mut resolver = ResolverBuilder::new(SecretKey::derive("s")).default_region(Region::NL).build();
+    /// resolver.observe(&Event::new("e1").with_identifier(Identifier::phone("06-12345678"))).unwrap();
+    /// assert!(resolver.lookup(&Identifier::phone("+31 6 1234 5678")).unwrap().is_some());
+    /// ```
+    pub fn default_region(mut self, region: Region) -> Self {
+        self.config.normalizer.default_region(region);
+        self
+    }
+
+    /// Keeps normalized values for display (`true`), or only their keyed
+    /// hashes (`false`, the default: no value is held in memory, snapshots or
+    /// `Debug` output).
+    ///
+    /// ```
+    /// use idstitch::{Event, Identifier, ResolverBuilder, SecretKey};
+    ///
+    /// let event = Event::new("e1").with_identifier(Identifier::email("Jan@Example.com"));
+    /// for keep in [true, false] {
+    ///     let mut resolver = ResolverBuilder::new(SecretKey::derive("s")).keep_values(keep).build();
+    ///     let id = resolver.observe(&event).unwrap().profile();
+    ///     let profile = resolver.profile(id).unwrap();
+    ///     assert_eq!(profile.identifiers()[0].value(), keep.then_some("jan@example.com"));
+    /// }
+    /// ```
+    pub fn keep_values(mut self, keep: bool) -> Self {
+        self.config.keep_values = keep;
+        self
+    }
+
+    /// Sets the email provider rules (see [`EmailRules`]).
+    ///
+    /// ```
+    /// use idstitch::{EmailRules, ResolverBuilder, SecretKey};
+    ///
+    /// let resolver = ResolverBuilder::new(SecretKey::derive("s")).email_rules(EmailRules::none()).build();
+    /// # let _ = resolver;
+    /// ```
+    pub fn email_rules(mut self, rules: EmailRules) -> Self {
+        self.config.normalizer.email_rules(rules);
+        self
+    }
+
+    /// Sets the check-digit scheme loyalty cards must pass.
+    ///
+    /// ```
+    /// use idstitch::{CheckDigit, Event, Identifier, ResolverBuilder, SecretKey};
+    ///
+    /// let mut resolver = ResolverBuilder::new(SecretKey::derive("s")).card_check_digit(CheckDigit::Luhn).build();
+    /// let outcome = resolver
+    ///     .observe(&Event::new("e1").with_identifier(Identifier::loyalty_card("7992 7398 714")))
+    ///     .unwrap();
+    /// assert_eq!(outcome.rejects().len(), 1);
+    /// ```
+    pub fn card_check_digit(mut self, scheme: CheckDigit) -> Self {
+        self.config.normalizer.card_check_digit(scheme);
+        self
+    }
+
+    /// Sets the longest cookie, chat session or custom token, in bytes.
+    ///
+    /// ```
+    /// use idstitch::{ResolverBuilder, SecretKey};
+    ///
+    /// let resolver = ResolverBuilder::new(SecretKey::derive("s")).max_token_len(128).build();
+    /// # let _ = resolver;
+    /// ```
+    pub fn max_token_len(mut self, max: usize) -> Self {
+        self.config.normalizer.max_token_len(max);
+        self
+    }
+
+    /// Replaces the whole normalizer configuration.
+    ///
+    /// ```
+    /// use idstitch::{Normalizer, Region, ResolverBuilder, SecretKey};
+    ///
+    /// let mut normalizer = Normalizer::default();
+    /// normalizer.default_region(Region::FI);
+    /// let resolver = ResolverBuilder::new(SecretKey::derive("s")).normalizer(normalizer).build();
+    /// assert_eq!(resolver.normalizer().region(), Some(Region::FI));
+    /// ```
+    pub fn normalizer(mut self, normalizer: Normalizer) -> Self {
+        self.config.normalizer = normalizer;
+        self
+    }
+
+    /// Sets how many identifiers of one event are linked (default 64); the
+    /// rest are rejected with [`RejectReason::TooManyIdentifiers`], so one
+    /// pathological event cannot glue thousands of identifiers together.
+    ///
+    /// ```
+    /// use idstitch::{Event, Identifier, ResolverBuilder, SecretKey};
+    ///
+    /// let mut resolver = ResolverBuilder::new(SecretKey::derive("s")).max_identifiers_per_event(1).build();
+    /// let event = Event::new("e1")
+    ///     .with_identifier(Identifier::cookie("ck_1"))
+    ///     .with_identifier(Identifier::cookie("ck_2"));
+    /// assert_eq!(resolver.observe(&event).unwrap().rejects().len(), 1);
+    /// ```
+    pub fn max_identifiers_per_event(mut self, max: usize) -> Self {
+        self.config.max_identifiers_per_event = max;
+        self
+    }
+
+    /// Says which region a store is in: events whose `store_id` attribute
+    /// names it read national phone numbers in that region, unless they carry
+    /// a `country` attribute, which wins.
+    ///
+    /// ```
+    /// use idstitch::{Event, Identifier, Region, ResolverBuilder, SecretKey};
+    ///
+    /// let mut resolver = ResolverBuilder::new(SecretKey::derive("s"))
+    ///     .default_region(Region::NL)
+    ///     .store_region("berlin-1", Region::DE)
+    ///     .build();
+    /// let till = Event::new("e1")
+    ///     .with_attr("store_id", "berlin-1")
+    ///     .with_identifier(Identifier::phone("0170 1234567"));
+    /// resolver.observe(&till).unwrap();
+    /// assert!(resolver.lookup(&Identifier::phone("+49 170 1234567")).unwrap().is_some());
+    /// ```
+    pub fn store_region(mut self, store_id: impl Into<String>, region: Region) -> Self {
+        self.config.store_regions.insert(store_id.into(), region);
+        self
+    }
+
+    /// Builds an empty resolver.
+    pub fn build(self) -> Resolver {
+        Resolver::with_parts(KeyHasher::new(self.secret), self.config)
+    }
+}
+
+/// The identifiers, keyed, and the sets they form.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Nodes {
+    /// Node → identifier key (for an orphan node: its event's key).
+    pub(crate) keys: Vec<IdentifierKey>,
+    /// Node → kind number: 0..5 built-in, 5.. custom, [`ORPHAN`].
+    pub(crate) kinds: Vec<u16>,
+    /// Identifier key → node, for identifier nodes only. The table stores
+    /// bare node numbers and compares through `keys`, so each key is held
+    /// once.
+    pub(crate) index: HashTable<u32>,
+    pub(crate) sets: UnionFind,
+    /// Normalized values, when the resolver keeps them.
+    pub(crate) values: Option<ValueArena>,
+}
+
+impl Nodes {
+    pub(crate) fn find_key(&self, key: IdentifierKey) -> Option<u32> {
+        self.index
+            .find(key.hash64(), |&node| self.keys[node as usize] == key)
+            .copied()
+    }
+
+    fn push(&mut self, key: IdentifierKey, kind: u16, value: &str) -> u32 {
+        let node = self.sets.push();
+        self.keys.push(key);
+        self.kinds.push(kind);
+        if let Some(values) = &mut self.values {
+            values.push(value);
+        }
+        if kind != ORPHAN {
+            let keys = &self.keys;
+            self.index
+                .insert_unique(key.hash64(), node, |&n| keys[n as usize].hash64());
+        }
+        node
+    }
+
+    /// Rebuilds the key index from `keys` (after a snapshot restore); fails
+    /// on a duplicate identifier key.
+    pub(crate) fn rebuild_index(&mut self) -> Result<(), &'static str> {
+        let mut index = HashTable::with_capacity(self.keys.len());
+        for (node, (&key, &kind)) in self.keys.iter().zip(&self.kinds).enumerate() {
+            if kind == ORPHAN {
+                continue;
+            }
+            let keys = &self.keys;
+            if index.find(key.hash64(), |&n: &u32| keys[n as usize] == key).is_some() {
+                return Err("duplicate identifier key");
+            }
+            index.insert_unique(key.hash64(), node as u32, |&n| keys[n as usize].hash64());
+        }
+        self.index = index;
+        Ok(())
+    }
+}
+
+/// All kept values in one string, so keeping values costs one allocation per
+/// growth step instead of one per identifier.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ValueArena {
+    pub(crate) text: String,
+    /// End offset in `text` of each node's value.
+    pub(crate) ends: Vec<u64>,
+}
+
+impl ValueArena {
+    fn push(&mut self, value: &str) {
+        self.text.push_str(value);
+        self.ends.push(self.text.len() as u64);
+    }
+
+    pub(crate) fn get(&self, node: u32) -> &str {
+        let node = node as usize;
+        let start = if node == 0 { 0 } else { self.ends[node - 1] as usize };
+        &self.text[start..self.ends[node] as usize]
+    }
+
+    /// Checks offsets against the text before `get` may trust them.
+    pub(crate) fn validate(&self, len: usize) -> Result<(), &'static str> {
+        if self.ends.len() != len {
+            return Err("value count differs from node count");
+        }
+        let mut start = 0;
+        for &end in &self.ends {
+            let end = usize::try_from(end).map_err(|_| "value offset out of range")?;
+            if end < start || end > self.text.len() || !self.text.is_char_boundary(end) {
+                return Err("value offset out of range");
+            }
+            start = end;
+        }
+        Ok(())
+    }
+}
+
+/// Names interned to small numbers: custom identifier kinds and channels.
+#[derive(Debug, Clone)]
+pub(crate) struct Interner<T> {
+    pub(crate) names: Vec<T>,
+    numbers: std::collections::HashMap<T, u16>,
+}
+
+impl<T> Default for Interner<T> {
+    fn default() -> Self {
+        Interner {
+            names: Vec::new(),
+            numbers: std::collections::HashMap::new(),
+        }
+    }
+}
+
+impl<T: Clone + Eq + Hash> Interner<T> {
+    pub(crate) fn from_names(names: Vec<T>) -> Result<Self, &'static str> {
+        let mut interner = Interner::default();
+        for name in names {
+            if interner.numbers.contains_key(&name) || interner.intern(&name).is_none() {
+                return Err("duplicate or too many interned names");
+            }
+        }
+        Ok(interner)
+    }
+
+    fn intern(&mut self, name: &T) -> Option<u16> {
+        if let Some(&number) = self.numbers.get(name) {
+            return Some(number);
+        }
+        let number = u16::try_from(self.names.len()).ok().filter(|&n| n < ORPHAN - 8)?;
+        self.names.push(name.clone());
+        self.numbers.insert(name.clone(), number);
+        Some(number)
+    }
+
+    #[cfg(test)]
+    fn get(&self, name: &T) -> Option<u16> {
+        self.numbers.get(name).copied()
+    }
+}
+
+/// Built-in kinds take the numbers 0..5; custom kinds follow.
+const CUSTOM_KIND_BASE: u16 = 5;
+
+/// The known channels, pre-interned in this order so that their numbers are
+/// the same in every resolver.
+pub(crate) const KNOWN_CHANNELS: [Channel; 9] = [
+    Channel::Web,
+    Channel::App,
+    Channel::Store,
+    Channel::Chat,
+    Channel::WhatsApp,
+    Channel::Messenger,
+    Channel::Email,
+    Channel::CallCenter,
+    Channel::Crm,
+];
+
+/// Resolves identifiers seen together into unified profiles.
+///
+/// Build one with [`ResolverBuilder`]; feed it events with
+/// [`observe`](Resolver::observe); ask it with [`lookup`](Resolver::lookup),
+/// [`profile`](Resolver::profile) and [`canonical`](Resolver::canonical).
+/// The same calls are available through the
+/// [`IdentityResolver`](crate::IdentityResolver) trait.
+///
+/// ```
+/// use idstitch::{Channel, Event, Identifier, Region, ResolverBuilder, SecretKey};
+///
+/// let mut resolver = ResolverBuilder::new(SecretKey::derive("s")).default_region(Region::NL).build();
+/// let web = resolver
+///     .observe(&Event::new("e1").with_channel(Channel::Web)
+///         .with_identifier(Identifier::cookie("ck_9f2a"))
+///         .with_identifier(Identifier::email("jan@example.com")))
+///     .unwrap();
+/// let store = resolver
+///     .observe(&Event::new("e2").with_channel(Channel::Store)
+///         .with_identifier(Identifier::loyalty_card("NL-4471-0092"))
+///         .with_identifier(Identifier::phone("06-12345678")))
+///     .unwrap();
+/// assert_ne!(web.profile(), store.profile());
+///
+/// // The same person logs in with the email and gives the phone number.
+/// let login = resolver
+///     .observe(&Event::new("e3")
+///         .with_identifier(Identifier::email(" JAN@example.com"))
+///         .with_identifier(Identifier::phone("+31 6 1234 5678")))
+///     .unwrap();
+/// assert_eq!(login.profile(), web.profile()); // the older profile survives
+/// assert_eq!(login.merges()[0].retired(), store.profile());
+/// assert_eq!(resolver.canonical(store.profile()), Some(web.profile()));
+///
+/// let profile = resolver.profile(web.profile()).unwrap();
+/// assert_eq!(profile.event_count(), 3);
+/// assert_eq!(profile.identifiers().len(), 4);
+/// assert_eq!(profile.channels(), &[Channel::Store, Channel::Web]);
+/// ```
+pub struct Resolver {
+    pub(crate) config: Config,
+    pub(crate) hasher: KeyHasher,
+    pub(crate) nodes: Nodes,
+    pub(crate) custom_kinds: Interner<IdentifierKind>,
+    pub(crate) channels: Interner<Channel>,
+    /// Union-find root → the live profile it holds.
+    pub(crate) profiles: HashMap<u32, ProfileState, PrehashedState>,
+    /// Every profile id ever issued → the node that founded it, so that a
+    /// retired id still finds its survivor.
+    pub(crate) founders: HashMap<ProfileId, u32, PrehashedState>,
+    /// Keyed hash of each event id seen → a node of its profile.
+    pub(crate) events: HashMap<IdentifierKey, u32, PrehashedState>,
+    pub(crate) merges: Vec<MergeRecord>,
+    pub(crate) next_seq: u64,
+    /// Reused by `observe` so that normalizing allocates nothing per call.
+    scratch: Scratch,
+}
+
+#[derive(Debug, Default)]
+struct Scratch {
+    value: String,
+    pending: Vec<Pending>,
+    values: String,
+}
+
+/// A normalized, keyed identifier of the event being observed.
+#[derive(Debug)]
+struct Pending {
+    key: IdentifierKey,
+    kind: u16,
+    /// Range of the normalized value in `Scratch::values`.
+    value: std::ops::Range<usize>,
+}
+
+impl std::fmt::Debug for Resolver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Counts only: values and keys stay out of logs.
+        f.debug_struct("Resolver")
+            .field("keep_values", &self.config.keep_values)
+            .field("identifiers", &self.identifier_count())
+            .field("profiles", &self.profile_count())
+            .field("events", &self.event_count())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Resolver {
+    pub(crate) fn with_parts(hasher: KeyHasher, config: Config) -> Self {
+        let nodes = Nodes {
+            values: config.keep_values.then(ValueArena::default),
+            ..Nodes::default()
+        };
+        let channels = Interner::from_names(KNOWN_CHANNELS.to_vec())
+            .unwrap_or_else(|_| unreachable!("the known channels are distinct"));
+        Resolver {
+            config,
+            hasher,
+            nodes,
+            custom_kinds: Interner::default(),
+            channels,
+            profiles: HashMap::default(),
+            founders: HashMap::default(),
+            events: HashMap::default(),
+            merges: Vec::new(),
+            next_seq: 0,
+            scratch: Scratch::default(),
+        }
+    }
+
+    /// Applies one event: normalizes and keys its identifiers, links them,
+    /// and says which profile the event now belongs to, which profiles were
+    /// merged into it, and which identifiers were rejected.
+    ///
+    /// Replaying an event id changes nothing and reports
+    /// [`Observation::is_replay`].
+    ///
+    /// # Errors
+    /// - [`ErrorKind::InvalidEventId`]: the id is empty, longer than 512
+    ///   bytes, or has control characters;
+    /// - [`ErrorKind::CapacityExceeded`]: the resolver is full.
+    ///
+    /// On error nothing was applied.
+    pub fn observe(&mut self, event: &Event) -> Result<Observation, Error> {
+        check_event_id(event.id())?;
+        let event_key = self.hasher.event(event.id());
+        if let Some(&anchor) = self.events.get(&event_key) {
+            let root = self.nodes.sets.find(anchor);
+            return Ok(Observation {
+                profile: self.profiles[&root].id,
+                merges: Vec::new(),
+                rejects: Vec::new(),
+                replay: true,
+                created: false,
+            });
+        }
+        let channel = match event.channel() {
+            Some(channel) => Some(self.intern_channel(channel)?),
+            None => None,
+        };
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let prepared = self.prepare(event, &mut scratch);
+        let outcome = prepared.and_then(|rejects| {
+            self.link(event, event_key, channel, &scratch, rejects)
+        });
+        self.scratch = scratch;
+        outcome
+    }
+
+    /// Normalizes and keys the event's identifiers into `scratch.pending`
+    /// (distinct keys, in event order); returns the rejects. Mutates nothing
+    /// but the interner of custom kinds.
+    fn prepare(&mut self, event: &Event, scratch: &mut Scratch) -> Result<Vec<Reject>, Error> {
+        scratch.pending.clear();
+        scratch.values.clear();
+        let context = Context {
+            region: self.region_hint(event),
+            channel: event.channel(),
+        };
+        let max = self.config.max_identifiers_per_event;
+        let mut rejects = Vec::new();
+        for (index, identifier) in event.identifiers().iter().enumerate() {
+            let reject = |reason| Reject {
+                index,
+                kind: identifier.kind().clone(),
+                reason,
+            };
+            if index >= max {
+                rejects.push(reject(RejectReason::TooManyIdentifiers { max }));
+                continue;
+            }
+            let normalized =
+                self.config
+                    .normalizer
+                    .normalize_into(identifier, context, &mut scratch.value);
+            if let Err(reason) = normalized {
+                rejects.push(reject(reason));
+                continue;
+            }
+            let kind = self.kind_number(identifier.kind())?;
+            let key = self
+                .hasher
+                .identifier(identifier.kind().as_str(), &scratch.value);
+            if scratch.pending.iter().any(|pending| pending.key == key) {
+                continue;
+            }
+            let start = scratch.values.len();
+            if self.config.keep_values {
+                scratch.values.push_str(&scratch.value);
+            }
+            scratch.pending.push(Pending {
+                key,
+                kind,
+                value: start..scratch.values.len(),
+            });
+        }
+        if self.nodes.keys.len() + scratch.pending.len() + 1 > MAX_NODES {
+            return Err(ErrorKind::CapacityExceeded {
+                what: "identifiers",
+                limit: MAX_NODES as u64,
+            }
+            .into());
+        }
+        Ok(rejects)
+    }
+
+    /// Finds or creates the nodes of the prepared identifiers, merges their
+    /// profiles (the oldest survives) and records the event.
+    fn link(
+        &mut self,
+        event: &Event,
+        event_key: IdentifierKey,
+        channel: Option<u16>,
+        scratch: &Scratch,
+        rejects: Vec<Reject>,
+    ) -> Result<Observation, Error> {
+        // Existing profiles touched by the event, each with the identifier
+        // that touched it first; and the identifiers seen for the first time.
+        let mut touched: Vec<(u32, IdentifierKey)> = Vec::new();
+        let mut fresh: Vec<u32> = Vec::new();
+        for pending in &scratch.pending {
+            match self.nodes.find_key(pending.key) {
+                Some(node) => {
+                    let root = self.nodes.sets.find(node);
+                    if !touched.iter().any(|&(r, _)| r == root) {
+                        touched.push((root, pending.key));
+                    }
+                }
+                None => {
+                    let value = &scratch.values[pending.value.clone()];
+                    fresh.push(self.nodes.push(pending.key, pending.kind, value));
+                }
+            }
+        }
+        let anchor = match (touched.first(), fresh.first()) {
+            (Some(&(root, _)), _) => root,
+            (None, Some(&node)) => node,
+            (None, None) => {
+                let node = self.nodes.push(event_key, ORPHAN, "");
+                fresh.push(node);
+                node
+            }
+        };
+
+        let mut merges = Vec::new();
+        let created = touched.is_empty();
+        let (mut root, mut state) = if created {
+            // A new profile, founded by its smallest key so that the id does
+            // not depend on the order of identifiers within the event.
+            let founder = fresh
+                .iter()
+                .copied()
+                .min_by_key(|&node| self.nodes.keys[node as usize])
+                .unwrap_or(anchor);
+            (fresh[0], self.new_profile(founder))
+        } else {
+            touched.sort_by_key(|&(root, _)| self.profiles[&root].seq);
+            let (survivor_root, _) = touched[0];
+            let mut state = self
+                .profiles
+                .remove(&survivor_root)
+                .unwrap_or_else(|| unreachable!("every root holds a profile"));
+            let mut root = survivor_root;
+            for &(other_root, via) in &touched[1..] {
+                let other = self
+                    .profiles
+                    .remove(&other_root)
+                    .unwrap_or_else(|| unreachable!("every root holds a profile"));
+                let record = MergeRecord {
+                    survivor: state.id,
+                    retired: other.id,
+                    event: event.id().to_owned(),
+                    via,
+                };
+                state.absorb(&other);
+                root = self.nodes.sets.link_roots(root, other_root);
+                self.merges.push(record.clone());
+                merges.push(record);
+            }
+            (root, state)
+        };
+        for &node in &fresh {
+            if node != root {
+                root = self.nodes.sets.link_roots(root, node);
+            }
+        }
+        state.record_event(event.ts(), channel);
+        let profile = state.id;
+        self.profiles.insert(root, state);
+        self.events.insert(event_key, anchor);
+        Ok(Observation {
+            profile,
+            merges,
+            rejects,
+            replay: false,
+            created,
+        })
+    }
+
+    fn new_profile(&mut self, founder: u32) -> ProfileState {
+        let founder_key = self.nodes.keys[founder as usize];
+        // 64-bit ids collide about once in 10^19 pairs; when one does, the
+        // next candidate is taken, deterministically.
+        let id = (0..)
+            .map(|attempt| ProfileId(self.hasher.profile(founder_key, attempt)))
+            .find(|id| !self.founders.contains_key(id))
+            .unwrap_or_else(|| unreachable!("some attempt is free"));
+        self.founders.insert(id, founder);
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        ProfileState {
+            id,
+            seq,
+            event_count: 0,
+            first_seen: None,
+            last_seen: None,
+            channels: ChannelSet::default(),
+        }
+    }
+
+    /// The region for national phone numbers in this event: its `country`
+    /// attribute, else its store's region. An unknown country falls back to
+    /// the store and then to the default region.
+    fn region_hint(&self, event: &Event) -> Option<Region> {
+        let attrs = event.attrs();
+        attrs
+            .get("country")
+            .and_then(|country| Region::new(country))
+            .or_else(|| {
+                attrs
+                    .get("store_id")
+                    .and_then(|store| self.config.store_regions.get(store).copied())
+            })
+    }
+
+    fn kind_number(&mut self, kind: &IdentifierKind) -> Result<u16, Error> {
+        Ok(match kind {
+            IdentifierKind::Email => 0,
+            IdentifierKind::Phone => 1,
+            IdentifierKind::LoyaltyCard => 2,
+            IdentifierKind::Cookie => 3,
+            IdentifierKind::ChatSession => 4,
+            IdentifierKind::Custom(_) => {
+                let number = self.custom_kinds.intern(kind).ok_or(ErrorKind::CapacityExceeded {
+                    what: "custom identifier kinds",
+                    limit: u64::from(ORPHAN - 8),
+                })?;
+                CUSTOM_KIND_BASE + number
+            }
+        })
+    }
+
+    pub(crate) fn kind_of(&self, number: u16) -> Option<IdentifierKind> {
+        Some(match number {
+            0 => IdentifierKind::Email,
+            1 => IdentifierKind::Phone,
+            2 => IdentifierKind::LoyaltyCard,
+            3 => IdentifierKind::Cookie,
+            4 => IdentifierKind::ChatSession,
+            ORPHAN => return None,
+            custom => self.custom_kinds.names.get(usize::from(custom - CUSTOM_KIND_BASE))?.clone(),
+        })
+    }
+
+    fn intern_channel(&mut self, channel: &Channel) -> Result<u16, Error> {
+        self.channels.intern(channel).ok_or_else(|| {
+            ErrorKind::CapacityExceeded {
+                what: "channels",
+                limit: u64::from(ORPHAN - 8),
+            }
+            .into()
+        })
+    }
+
+    /// The keyed hash this resolver gives `identifier` (normalized with the
+    /// default region), for services that store keys instead of values.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidIdentifier`] when the value cannot be normalized.
+    pub fn key_of(&self, identifier: &Identifier) -> Result<IdentifierKey, Error> {
+        let mut value = String::new();
+        self.config
+            .normalizer
+            .normalize_into(identifier, Context::default(), &mut value)?;
+        Ok(self.hasher.identifier(identifier.kind().as_str(), &value))
+    }
+
+    /// The profile `identifier` belongs to, or `None` if it was never seen.
+    /// The value is normalized with the default region; a chat session is
+    /// qualified by the identifier's own channel.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidIdentifier`] when the value cannot be normalized.
+    pub fn lookup(&self, identifier: &Identifier) -> Result<Option<ProfileId>, Error> {
+        Ok(self.lookup_key(self.key_of(identifier)?))
+    }
+
+    /// The profile of an identifier given by its key.
+    pub fn lookup_key(&self, key: IdentifierKey) -> Option<ProfileId> {
+        let node = self.nodes.find_key(key)?;
+        self.profile_state_of(node).map(|state| state.id)
+    }
+
+    /// The profile an event was resolved into (now, after later merges).
+    pub fn event_profile(&self, event_id: &str) -> Option<ProfileId> {
+        let node = *self.events.get(&self.hasher.event(event_id))?;
+        self.profile_state_of(node).map(|state| state.id)
+    }
+
+    /// The current id of profile `id`: itself while it is live, its
+    /// survivor once merged away. `None` for an id this resolver never issued.
+    pub fn canonical(&self, id: ProfileId) -> Option<ProfileId> {
+        let founder = *self.founders.get(&id)?;
+        self.profile_state_of(founder).map(|state| state.id)
+    }
+
+    fn profile_state_of(&self, node: u32) -> Option<&ProfileState> {
+        self.profiles.get(&self.nodes.sets.find_root(node))
+    }
+
+    /// A view of the profile `id` resolves to (following merges), or `None`
+    /// for an id this resolver never issued.
+    pub fn profile(&self, id: ProfileId) -> Option<Profile> {
+        let founder = *self.founders.get(&id)?;
+        Some(self.view(self.nodes.sets.find_root(founder)))
+    }
+
+    /// Every live profile, oldest first.
+    pub fn profiles(&self) -> impl Iterator<Item = Profile> + '_ {
+        let mut roots: Vec<(u64, u32)> = self
+            .profiles
+            .iter()
+            .map(|(&root, state)| (state.seq, root))
+            .collect();
+        roots.sort_unstable();
+        roots.into_iter().map(|(_, root)| self.view(root))
+    }
+
+    fn view(&self, root: u32) -> Profile {
+        let state = &self.profiles[&root];
+        let mut identifiers: Vec<ProfileIdentifier> = self
+            .nodes
+            .sets
+            .members(root)
+            .filter_map(|node| {
+                let kind = self.kind_of(self.nodes.kinds[node as usize])?;
+                Some(ProfileIdentifier {
+                    kind,
+                    key: self.nodes.keys[node as usize],
+                    value: self.nodes.values.as_ref().map(|values| values.get(node).to_owned()),
+                })
+            })
+            .collect();
+        identifiers.sort_by(|a, b| (&a.kind, &a.value, a.key).cmp(&(&b.kind, &b.value, b.key)));
+        let mut channels: Vec<Channel> = state
+            .channels
+            .iter()
+            .filter_map(|number| self.channels.names.get(usize::from(number)).cloned())
+            .collect();
+        channels.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        Profile {
+            id: state.id,
+            identifiers,
+            event_count: state.event_count,
+            channels,
+            first_seen: state.first_seen,
+            last_seen: state.last_seen,
+        }
+    }
+
+    /// Every merge so far, in the order they happened.
+    pub fn merges(&self) -> &[MergeRecord] {
+        &self.merges
+    }
+
+    /// How many live profiles there are.
+    pub fn profile_count(&self) -> usize {
+        self.profiles.len()
+    }
+
+    /// How many distinct identifiers have been seen.
+    pub fn identifier_count(&self) -> usize {
+        self.nodes.index.len()
+    }
+
+    /// How many distinct events have been applied.
+    pub fn event_count(&self) -> usize {
+        self.events.len()
+    }
+
+    /// The normalizer this resolver uses.
+    pub fn normalizer(&self) -> &Normalizer {
+        &self.config.normalizer
+    }
+
+    /// Whether normalized values are kept (`false`: hashed mode).
+    pub fn keeps_values(&self) -> bool {
+        self.config.keep_values
+    }
+
+    #[cfg(test)]
+    pub(crate) fn channel_number(&self, channel: &Channel) -> Option<u16> {
+        self.channels.get(channel)
+    }
+}
+
+fn check_event_id(id: &str) -> Result<(), Error> {
+    let why = if id.trim().is_empty() {
+        "it is empty"
+    } else if id.len() > MAX_EVENT_ID_LEN {
+        "it is longer than 512 bytes"
+    } else if id.chars().any(char::is_control) {
+        "it contains a control character"
+    } else {
+        return Ok(());
+    };
+    Err(ErrorKind::InvalidEventId { why }.into())
+}
+
+/// What [`Resolver::observe`] did with one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct Observation {
+    profile: ProfileId,
+    merges: Vec<MergeRecord>,
+    rejects: Vec<Reject>,
+    replay: bool,
+    created: bool,
+}
+
+impl Observation {
+    /// The profile the event belongs to.
+    pub fn profile(&self) -> ProfileId {
+        self.profile
+    }
+
+    /// The profiles this event merged into [`profile`](Self::profile).
+    pub fn merges(&self) -> &[MergeRecord] {
+        &self.merges
+    }
+
+    /// The identifiers that were rejected, each with its reason. The rest of
+    /// the event was applied.
+    pub fn rejects(&self) -> &[Reject] {
+        &self.rejects
+    }
+
+    /// Whether this event id had been seen before (nothing changed).
+    pub fn is_replay(&self) -> bool {
+        self.replay
+    }
+
+    /// Whether the event founded a new profile.
+    pub fn created_profile(&self) -> bool {
+        self.created
+    }
+}
+
+/// An identifier that was not linked, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reject {
+    index: usize,
+    kind: IdentifierKind,
+    reason: RejectReason,
+}
+
+impl Reject {
+    /// Position of the identifier in the event's list (0-based).
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The identifier's kind.
+    pub fn kind(&self) -> &IdentifierKind {
+        &self.kind
+    }
+
+    /// Why it was rejected.
+    pub fn reason(&self) -> &RejectReason {
+        &self.reason
+    }
+}
+
+/// One merge: `retired` was merged into `survivor` by `event`, which carried
+/// the identifier `via` that was already in the retired profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergeRecord {
+    survivor: ProfileId,
+    retired: ProfileId,
+    event: String,
+    via: IdentifierKey,
+}
+
+impl MergeRecord {
+    /// The profile that lives on (the older one).
+    pub fn survivor(&self) -> ProfileId {
+        self.survivor
+    }
+
+    /// The profile merged away; its id now resolves to the survivor.
+    pub fn retired(&self) -> ProfileId {
+        self.retired
+    }
+
+    /// The id of the event that caused the merge.
+    pub fn event(&self) -> &str {
+        &self.event
+    }
+
+    /// The key of the event's identifier that belonged to the retired profile.
+    pub fn via(&self) -> IdentifierKey {
+        self.via
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolver() -> Resolver {
+        ResolverBuilder::new(SecretKey::derive("test"))
+            .default_region(Region::NL)
+            .keep_values(true)
+            .build()
+    }
+
+    fn event(id: &str, identifiers: &[Identifier]) -> Event {
+        Event::new(id).with_identifiers(identifiers.iter().cloned())
+    }
+
+    #[test]
+    fn replay_changes_nothing() {
+        let mut resolver = resolver();
+        let first = resolver
+            .observe(&event("e1", &[Identifier::cookie("ck_1"), Identifier::email("a@b.co")]))
+            .unwrap();
+        // Same id, different content: still a replay.
+        let again = resolver.observe(&event("e1", &[Identifier::cookie("ck_2")])).unwrap();
+        assert!(again.is_replay());
+        assert_eq!(again.profile(), first.profile());
+        assert_eq!(resolver.identifier_count(), 2);
+        assert_eq!(resolver.profile(first.profile()).unwrap().event_count(), 1);
+    }
+
+    #[test]
+    fn bad_event_ids_are_refused_without_effect() {
+        let mut resolver = resolver();
+        for id in ["", "   ", "a\u{0}b", &"x".repeat(513)] {
+            let error = resolver.observe(&event(id, &[Identifier::cookie("ck_1")])).unwrap_err();
+            assert!(matches!(error.kind(), ErrorKind::InvalidEventId { .. }), "{id:?}");
+        }
+        assert_eq!((resolver.identifier_count(), resolver.profile_count()), (0, 0));
+    }
+
+    #[test]
+    fn an_event_with_only_rejected_identifiers_becomes_its_own_profile() {
+        let mut resolver = resolver();
+        let outcome = resolver
+            .observe(&event("e1", &[Identifier::email("garbage"), Identifier::phone("")]))
+            .unwrap();
+        assert_eq!(outcome.rejects().len(), 2);
+        assert!(outcome.created_profile());
+        let profile = resolver.profile(outcome.profile()).unwrap();
+        assert!(profile.identifiers().is_empty());
+        assert_eq!(profile.event_count(), 1);
+        assert_eq!(resolver.event_profile("e1"), Some(outcome.profile()));
+        assert_eq!(resolver.identifier_count(), 0);
+    }
+
+    #[test]
+    fn three_way_merge_keeps_the_oldest_and_records_each_retiree() {
+        let mut resolver = resolver();
+        let ids: Vec<ProfileId> = ["ck_a", "ck_b", "ck_c"]
+            .iter()
+            .enumerate()
+            .map(|(i, c)| resolver.observe(&event(&format!("e{i}"), &[Identifier::cookie(*c)])).unwrap().profile())
+            .collect();
+        let outcome = resolver
+            .observe(&event(
+                "bridge",
+                &[Identifier::cookie("ck_c"), Identifier::cookie("ck_a"), Identifier::cookie("ck_b")],
+            ))
+            .unwrap();
+        assert_eq!(outcome.profile(), ids[0]);
+        let retired: Vec<ProfileId> = outcome.merges().iter().map(MergeRecord::retired).collect();
+        assert_eq!(retired, vec![ids[1], ids[2]]);
+        assert!(outcome.merges().iter().all(|m| m.survivor() == ids[0] && m.event() == "bridge"));
+        for id in &ids {
+            assert_eq!(resolver.canonical(*id), Some(ids[0]));
+        }
+        assert_eq!(resolver.profile_count(), 1);
+        assert_eq!(resolver.merges().len(), 2);
+        let via_b = resolver.key_of(&Identifier::cookie("ck_b")).unwrap();
+        assert_eq!(outcome.merges()[0].via(), via_b);
+    }
+
+    #[test]
+    fn duplicate_identifiers_in_one_event_count_once() {
+        let mut resolver = resolver();
+        let outcome = resolver
+            .observe(&event("e1", &[Identifier::email("A@b.co"), Identifier::email("a@B.co ")]))
+            .unwrap();
+        assert_eq!(resolver.profile(outcome.profile()).unwrap().identifiers().len(), 1);
+    }
+
+    #[test]
+    fn chat_sessions_are_qualified_by_channel() {
+        let mut resolver = resolver();
+        let whatsapp = resolver
+            .observe(&event("e1", &[Identifier::chat_session(Channel::WhatsApp, "s-1")]))
+            .unwrap();
+        let live = resolver
+            .observe(&Event::new("e2").with_channel(Channel::Chat).with_identifier(Identifier::new(IdentifierKind::ChatSession, "s-1")))
+            .unwrap();
+        assert_ne!(whatsapp.profile(), live.profile());
+        assert_eq!(
+            resolver.lookup(&Identifier::chat_session(Channel::Chat, "s-1")).unwrap(),
+            Some(live.profile())
+        );
+    }
+
+    #[test]
+    fn country_attribute_beats_store_and_default_region() {
+        let mut resolver = ResolverBuilder::new(SecretKey::derive("t"))
+            .default_region(Region::NL)
+            .store_region("s1", Region::FI)
+            .build();
+        let at = |id: &str, attrs: &[(&str, &str)]| {
+            attrs.iter().fold(event(id, &[Identifier::phone("040 1234567")]), |e, (k, v)| e.with_attr(*k, *v))
+        };
+        let _ = resolver.observe(&at("nl", &[])).unwrap();
+        let _ = resolver.observe(&at("fi", &[("store_id", "s1")])).unwrap();
+        let _ = resolver.observe(&at("de", &[("store_id", "s1"), ("country", "DE")])).unwrap();
+        for (phone, event) in [("+31401234567", "nl"), ("+358401234567", "fi"), ("+49401234567", "de")] {
+            assert_eq!(resolver.lookup(&Identifier::phone(phone)).unwrap(), resolver.event_profile(event), "{phone}");
+        }
+    }
+
+    #[test]
+    fn hashed_mode_keeps_no_values() {
+        let mut resolver = ResolverBuilder::new(SecretKey::derive("t")).build();
+        let outcome = resolver
+            .observe(&event("e1", &[Identifier::email("secret.person@example.com")]))
+            .unwrap();
+        let profile = resolver.profile(outcome.profile()).unwrap();
+        assert_eq!(profile.identifiers()[0].value(), None);
+        assert!(resolver.nodes.values.is_none());
+        let shown = format!("{resolver:?} {profile:?} {outcome:?}");
+        assert!(!shown.contains("secret.person"), "{shown}");
+    }
+
+    #[test]
+    fn channels_and_times_accumulate() {
+        let mut resolver = resolver();
+        let ts = |t: &str| t.parse().unwrap();
+        let a = Event::new("e1").with_channel(Channel::Web).with_ts(ts("2026-03-02T00:00:00Z")).with_identifier(Identifier::cookie("ck_1"));
+        let b = Event::new("e2").with_channel("kiosk".parse().unwrap()).with_ts(ts("2026-03-01T00:00:00Z")).with_identifier(Identifier::cookie("ck_1"));
+        let c = Event::new("e3").with_identifier(Identifier::cookie("ck_1"));
+        let id = resolver.observe(&a).unwrap().profile();
+        let _ = resolver.observe(&b).unwrap();
+        let _ = resolver.observe(&c).unwrap();
+        let profile = resolver.profile(id).unwrap();
+        assert_eq!(profile.first_seen(), Some(ts("2026-03-01T00:00:00Z")));
+        assert_eq!(profile.last_seen(), Some(ts("2026-03-02T00:00:00Z")));
+        let names: Vec<&str> = profile.channels().iter().map(Channel::as_str).collect();
+        assert_eq!(names, vec!["kiosk", "web"]);
+        assert_eq!(resolver.channel_number(&Channel::Web), Some(0));
+        assert_eq!(profile.event_count(), 3);
+    }
+}

@@ -1,0 +1,512 @@
+//! A seeded generator of messy events with known ground truth.
+//!
+//! People get emails, phones, a loyalty card, cookies and chat sessions; each
+//! person's events form a chain in which consecutive events share an
+//! identifier, so a person is one connected component, and no identifier (in
+//! normalized form) is shared between people. Values are written the way real
+//! exports write them: mixed case, spaces, gmail dots and `+tags`, phones in
+//! national and international formats, card numbers with dashes.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+/// splitmix64: tiny, fast, and good enough for test data.
+pub(crate) struct Rng(u64);
+
+impl Rng {
+    pub(crate) fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    pub(crate) fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (n > 0); the modulo bias is irrelevant here.
+    pub(crate) fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
+    /// Uniform in `lo..=hi`.
+    pub(crate) fn range(&mut self, lo: usize, hi: usize) -> usize {
+        lo + self.below(hi - lo + 1)
+    }
+
+    /// True with probability `p`.
+    pub(crate) fn chance(&mut self, p: f64) -> bool {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) seed: u64,
+    pub(crate) people: usize,
+    /// Events per person are drawn from `1..=2 * mean - 1`.
+    pub(crate) mean_events: usize,
+    /// Add junk: bad values inside real events, events with only junk, and
+    /// lines that are not events at all.
+    pub(crate) garbage: bool,
+    /// Repeat some lines later in the input (same id: a replay).
+    pub(crate) replays: bool,
+}
+
+/// Generated input and its truth.
+pub(crate) struct Generated {
+    pub(crate) jsonl: String,
+    /// Every valid event id → the index of its person. Junk-only events get
+    /// an index of their own (at or above `people`).
+    pub(crate) truth: HashMap<String, usize>,
+    /// Event ids in first-appearance order.
+    pub(crate) event_ids: Vec<String>,
+    /// Every raw identifier value written (for "no raw value leaks" checks).
+    pub(crate) raw_values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Country {
+    Nl,
+    De,
+    Fi,
+}
+
+#[derive(Debug, Clone)]
+enum Id {
+    Email { local: String, domain: &'static str },
+    Phone { country: Country, number: String },
+    Card(String),
+    Cookie(String),
+    Chat { channel: &'static str, token: String },
+}
+
+const FIRST: &[&str] = &["jan", "anna", "pieter", "sanne", "lukas", "mia", "aino", "eero", "sofia", "max", "noor", "timo"];
+const LAST: &[&str] = &["devries", "jansen", "bakker", "mueller", "schmidt", "virtanen", "korhonen", "visser", "smit", "weber"];
+/// Domains without provider rules, then gmail (dots and `+tags` fold).
+const DOMAINS: &[&str] = &["example.com", "ziggo.nl", "kpn.nl", "web.de", "elisa.fi", "gmail.com"];
+const CHAT_CHANNELS: &[&str] = &["chat", "whatsapp", "messenger"];
+
+/// Generates a data set; the same config always gives the same bytes.
+pub(crate) fn generate(config: &Config) -> Generated {
+    let mut rng = Rng::new(config.seed);
+    let mut serial = 0usize;
+    let mut next = || {
+        serial += 1;
+        serial
+    };
+    // (minute of March 2026, person, step, line text without id, raw values)
+    let mut events: Vec<(u64, usize, usize, Draft)> = Vec::new();
+    for person in 0..config.people {
+        let ids = identities(person, &mut rng, &mut next);
+        let count = rng.range(1, 2 * config.mean_events - 1);
+        let mut minute = rng.below(20 * 24 * 60) as u64;
+        // Walk: each event keeps one identifier of the previous one, brings
+        // the next unused identifier, and sometimes one more at random.
+        let mut unused: Vec<usize> = (0..ids.len()).collect();
+        shuffle(&mut unused, &mut rng);
+        let mut previous: Vec<usize> = Vec::new();
+        for step in 0..count {
+            let mut chosen: Vec<usize> = Vec::new();
+            if !previous.is_empty() {
+                chosen.push(*rng.pick(&previous));
+            }
+            if let Some(fresh) = unused.pop() {
+                chosen.push(fresh);
+            }
+            if chosen.len() < 3 && rng.chance(0.3) {
+                chosen.push(rng.below(ids.len()));
+            }
+            if chosen.is_empty() {
+                chosen.push(rng.below(ids.len()));
+            }
+            chosen.dedup();
+            if chosen.len() == 3 && chosen[0] == chosen[2] {
+                chosen.pop();
+            }
+            let draft = draft(&ids, &chosen, config.garbage, &mut rng, &mut next);
+            events.push((minute, person, step, draft));
+            previous = chosen;
+            minute += rng.range(1, 3 * 24 * 60) as u64;
+        }
+    }
+    if config.garbage {
+        // Events whose every identifier is junk: each its own profile.
+        for n in 0..config.people / 50 + 1 {
+            let minute = rng.below(20 * 24 * 60) as u64;
+            let mut draft = Draft::default();
+            for _ in 0..rng.range(1, 2) {
+                let (kind, value) = junk(&mut rng, &mut next);
+                draft.push(kind, &value, None);
+            }
+            events.push((minute, config.people + n, 0, draft));
+        }
+    }
+    events.sort_by_key(|(minute, person, step, _)| (*minute, *person, *step));
+
+    let mut out = Generated {
+        jsonl: String::new(),
+        truth: HashMap::new(),
+        event_ids: Vec::new(),
+        raw_values: Vec::new(),
+    };
+    let mut lines: Vec<String> = Vec::new();
+    for (n, (minute, person, _, draft)) in events.into_iter().enumerate() {
+        let id = format!("ev{n}");
+        let ts = timestamp(minute);
+        let mut line = format!(r#"{{"id":"{id}","ts":"{ts}""#);
+        if let Some(channel) = draft.channel {
+            write!(line, r#","channel":"{channel}","kind":"{}""#, draft.kind).unwrap();
+        }
+        write!(line, r#","identifiers":[{}]"#, draft.identifiers.join(",")).unwrap();
+        if !draft.attrs.is_empty() {
+            let attrs: Vec<String> = draft.attrs.iter().map(|(k, v)| format!("{}:{}", quote(k), quote(v))).collect();
+            write!(line, r#","attrs":{{{}}}"#, attrs.join(",")).unwrap();
+        }
+        line.push('}');
+        out.truth.insert(id.clone(), person);
+        out.event_ids.push(id);
+        out.raw_values.extend(draft.raw_values);
+        lines.push(line);
+    }
+    if config.garbage {
+        // Lines that are not events: skipped and reported, never in the truth.
+        for n in 0..config.people / 100 + 1 {
+            let at = rng.below(lines.len() + 1);
+            let text = match n % 4 {
+                0 => format!(r#"{{"id":"broken{n}","identifiers":[{{"type":"cookie","#),
+                1 => format!(r#"{{"ts":"2026-03-01T00:00:00Z","identifiers":[{{"type":"cookie","value":"ck_noid{n}"}}]}}"#),
+                2 => "not json at all".to_owned(),
+                _ => String::new(),
+            };
+            lines.insert(at, text);
+        }
+    }
+    if config.replays {
+        for _ in 0..lines.len() / 100 + 1 {
+            let from = rng.below(lines.len());
+            let at = rng.range(from, lines.len());
+            let copy = lines[from].clone();
+            lines.insert(at, copy);
+        }
+    }
+    for line in lines {
+        out.jsonl.push_str(&line);
+        out.jsonl.push('\n');
+    }
+    out
+}
+
+/// One event before it gets an id.
+#[derive(Default)]
+struct Draft {
+    channel: Option<&'static str>,
+    kind: &'static str,
+    identifiers: Vec<String>,
+    attrs: Vec<(String, String)>,
+    raw_values: Vec<String>,
+}
+
+impl Draft {
+    fn push(&mut self, kind: &str, value: &str, channel: Option<&str>) {
+        let mut entry = format!(r#"{{"type":"{kind}","value":{}"#, quote(value));
+        if let Some(channel) = channel {
+            write!(entry, r#","channel":"{channel}""#).unwrap();
+        }
+        entry.push('}');
+        self.identifiers.push(entry);
+        self.raw_values.push(value.to_owned());
+    }
+}
+
+fn identities(person: usize, rng: &mut Rng, next: &mut impl FnMut() -> usize) -> Vec<Id> {
+    let mut ids = Vec::new();
+    let first = rng.pick(FIRST);
+    let last = rng.pick(LAST);
+    let mut domains: Vec<&'static str> = DOMAINS.to_vec();
+    shuffle(&mut domains, rng);
+    for domain in domains.into_iter().take(rng.range(1, 3)) {
+        // The person's number makes the address unique; dots never separate digits.
+        ids.push(Id::Email {
+            local: format!("{first}.{last}{person}"),
+            domain,
+        });
+    }
+    let country = *rng.pick(&[Country::Nl, Country::Nl, Country::Nl, Country::De, Country::Fi]);
+    for slot in 0..rng.range(0, 2) {
+        // Distinct per (person, slot): 7919 is coprime to every 10^k.
+        let n = (person * 2 + slot) * 7919 + 1_234_567;
+        let number = match country {
+            Country::Nl => format!("6{:08}", n % 100_000_000),
+            Country::De => format!("15{}{:07}", rng.pick(&[1, 2, 7]), n % 10_000_000),
+            Country::Fi => format!("{}{:07}", rng.pick(&[40, 44, 50]), n % 10_000_000),
+        };
+        ids.push(Id::Phone { country, number });
+    }
+    if rng.chance(0.6) {
+        ids.push(Id::Card(format!("88{:010}", person)));
+    }
+    for _ in 0..rng.range(1, 3) {
+        ids.push(Id::Cookie(format!("ck_{:06x}{:04x}", next(), rng.below(0x10000))));
+    }
+    for _ in 0..rng.range(0, 2) {
+        let channel = *rng.pick(CHAT_CHANNELS);
+        let prefix = &channel[..2];
+        ids.push(Id::Chat {
+            channel,
+            token: format!("{prefix}-{}-{:x}", next(), rng.below(0x1000)),
+        });
+    }
+    ids
+}
+
+fn draft(ids: &[Id], chosen: &[usize], garbage: bool, rng: &mut Rng, next: &mut impl FnMut() -> usize) -> Draft {
+    let mut draft = Draft::default();
+    let chosen: Vec<&Id> = chosen.iter().map(|&i| &ids[i]).collect();
+    // The channel follows the identifiers: a chat session's own channel, a
+    // card at the till, a cookie on the web, a phone at the call centre.
+    let (channel, kind) = if let Some(Id::Chat { channel, .. }) = chosen.iter().find(|id| matches!(id, Id::Chat { .. })) {
+        (*channel, "chat_message")
+    } else if chosen.iter().any(|id| matches!(id, Id::Card(_))) {
+        ("store", *rng.pick(&["purchase", "loyalty_scan", "return"]))
+    } else if chosen.iter().any(|id| matches!(id, Id::Cookie(_))) {
+        (*rng.pick(&["web", "app"]), *rng.pick(&["page_view", "search", "login", "purchase"]))
+    } else if chosen.iter().any(|id| matches!(id, Id::Phone { .. })) {
+        ("call_center", "support_call")
+    } else {
+        (*rng.pick(&["email", "crm"]), *rng.pick(&["email_open", "coupon_redeem", "signup"]))
+    };
+    draft.channel = (!rng.chance(0.05)).then_some(channel);
+    draft.kind = kind;
+    let mut country = None;
+    for id in &chosen {
+        match id {
+            Id::Email { local, domain } => draft.push("email", &email(local, domain, rng), None),
+            Id::Phone { country: c, number } => {
+                let (text, national) = phone(*c, number, rng);
+                if national && *c != Country::Nl {
+                    country = Some(*c);
+                }
+                draft.push("phone", &text, None);
+            }
+            Id::Card(digits) => draft.push("loyalty_card", &card(digits, rng), None),
+            Id::Cookie(token) => draft.push("cookie", token, None),
+            Id::Chat { channel: own, token } => {
+                // Qualify the session itself when the event's channel is not its own.
+                let qualify = draft.channel != Some(*own) || rng.chance(0.1);
+                draft.push("chat_session", token, qualify.then_some(*own));
+            }
+        }
+    }
+    if let Some(country) = country {
+        draft.attrs.push(("country".into(), match country {
+            Country::Nl => "NL",
+            Country::De => "DE",
+            Country::Fi => "FI",
+        }.into()));
+    }
+    if channel == "store" {
+        draft.attrs.push(("store_id".into(), format!("store-{}", rng.below(40))));
+        draft.attrs.push(("order_value".into(), format!("{}.{:02}", rng.below(300), rng.below(100))));
+    }
+    if garbage && rng.chance(0.05) {
+        let (kind, value) = junk(rng, next);
+        draft.push(kind, &value, None);
+    }
+    draft
+}
+
+/// A value that no normalizer may accept, unique where it could be, so that
+/// even a too-lenient normalizer cannot merge people through it.
+fn junk(rng: &mut Rng, next: &mut impl FnMut() -> usize) -> (&'static str, String) {
+    let n = next();
+    match rng.below(7) {
+        0 => ("email", String::new()),
+        1 => ("phone", "   ".into()),
+        2 => ("email", format!("unknown{n}")),
+        3 => ("cookie", format!("ck_{n}\u{7}\u{0}x")),
+        4 => ("phone", format!("call me {n}")),
+        5 => ("loyalty_card", format!("{n}{}", "9".repeat(5000))),
+        _ => ("email", format!("{n}@{}", "x".repeat(5000))),
+    }
+}
+
+fn email(local: &str, domain: &str, rng: &mut Rng) -> String {
+    let mut local = local.to_owned();
+    if domain == "gmail.com" {
+        // Gmail ignores dots and `+tags`: the default rules fold them.
+        if rng.chance(0.4) {
+            local = local.replace('.', "");
+        }
+        if rng.chance(0.3) {
+            let at = rng.range(1, local.len() - 1);
+            if !local[..at].ends_with('.') && !local[at..].starts_with('.') {
+                local.insert(at, '.');
+            }
+        }
+        if rng.chance(0.3) {
+            local.push_str(rng.pick(&["+shop", "+news", "+2026"]));
+        }
+    }
+    let address = format!("{local}@{domain}");
+    let cased: String = match rng.below(4) {
+        0 => address.to_uppercase(),
+        1 => address.chars().map(|c| if rng.chance(0.3) { c.to_ascii_uppercase() } else { c }).collect(),
+        _ => address,
+    };
+    let pad = |rng: &mut Rng| if rng.chance(0.2) { " " } else { "" };
+    format!("{}{cased}{}", pad(rng), pad(rng))
+}
+
+/// A phone number in one of the ways people write it; `true` when it is in
+/// national format (it then needs its country).
+fn phone(country: Country, digits: &str, rng: &mut Rng) -> (String, bool) {
+    let group = |text: &str, sizes: &[usize]| {
+        let mut parts = Vec::new();
+        let mut at = 0;
+        for &size in sizes {
+            if at < text.len() {
+                let end = (at + size).min(text.len());
+                parts.push(text[at..end].to_owned());
+                at = end;
+            }
+        }
+        if at < text.len() {
+            parts.push(text[at..].to_owned());
+        }
+        parts.join(" ")
+    };
+    let (code, split) = match country {
+        Country::Nl => ("31", 1),
+        Country::De => ("49", 3),
+        Country::Fi => ("358", 2),
+    };
+    let (area, rest) = digits.split_at(split);
+    match rng.below(7) {
+        0 => (format!("0{area}-{rest}"), true),
+        1 => (format!("+{code} {area} {}", group(rest, &[4, 4])), false),
+        2 => (format!("00{code}{digits}"), false),
+        3 => (format!("(0{area}) {}", group(rest, &[4, 4])), true),
+        4 if country == Country::Nl => (format!("{code}{digits}"), false),
+        4 | 5 => (format!("+{code} (0){area} {rest}"), false),
+        _ => (format!("+{code}{digits}"), false),
+    }
+}
+
+fn card(digits: &str, rng: &mut Rng) -> String {
+    match rng.below(3) {
+        0 => digits.to_owned(),
+        1 => format!("{}-{}-{}", &digits[..4], &digits[4..8], &digits[8..]),
+        _ => format!("{} {} {}", &digits[..4], &digits[4..8], &digits[8..]),
+    }
+}
+
+fn shuffle<T>(items: &mut [T], rng: &mut Rng) {
+    for i in (1..items.len()).rev() {
+        items.swap(i, rng.below(i + 1));
+    }
+}
+
+/// Minutes after 2026-03-01T00:00:00Z, as RFC 3339 (at most a few months on).
+fn timestamp(minute: u64) -> String {
+    const DAYS: [u64; 6] = [31, 30, 31, 30, 31, 31]; // March to August
+    let (mut day, in_day) = (minute / (24 * 60), minute % (24 * 60));
+    let mut month = 3;
+    for length in DAYS {
+        if day < length {
+            break;
+        }
+        day -= length;
+        month += 1;
+    }
+    format!("2026-{month:02}-{:02}T{:02}:{:02}:00Z", day + 1, in_day / 60, in_day % 60)
+}
+
+/// A JSON string literal.
+pub(crate) fn quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => write!(out, "\\u{:04x}", c as u32).unwrap(),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Pairwise precision and recall of `predicted` (event id → cluster label)
+/// against `truth` (event id → person), over the events of `truth`. An event
+/// missing from `predicted` counts as a cluster of its own.
+///
+/// Pairs are counted from cluster sizes: a cluster of n events holds
+/// n(n-1)/2 pairs, and the pairs both clusterings agree on are those inside
+/// each (predicted, true) cell.
+pub(crate) fn pairwise_precision_recall<L: std::hash::Hash + Eq + Clone>(
+    predicted: &HashMap<String, L>,
+    truth: &HashMap<String, usize>,
+) -> (f64, f64) {
+    let pairs = |n: u64| n * n.saturating_sub(1) / 2;
+    let mut by_predicted: HashMap<Option<L>, u64> = HashMap::new();
+    let mut by_truth: HashMap<usize, u64> = HashMap::new();
+    let mut by_cell: HashMap<(Option<L>, usize), u64> = HashMap::new();
+    for (n, (event, &person)) in truth.iter().enumerate() {
+        // A missing event is a singleton: give it a label no other event has.
+        let label = predicted.get(event).cloned();
+        let person_key = if label.is_none() { usize::MAX - n } else { person };
+        *by_predicted.entry(label.clone()).or_default() += u64::from(label.is_some());
+        *by_truth.entry(person).or_default() += 1;
+        if label.is_some() {
+            *by_cell.entry((label, person_key)).or_default() += 1;
+        }
+    }
+    let predicted_pairs: u64 = by_predicted.values().map(|&n| pairs(n)).sum();
+    let true_pairs: u64 = by_truth.values().map(|&n| pairs(n)).sum();
+    let agreed: u64 = by_cell.values().map(|&n| pairs(n)).sum();
+    let ratio = |a: u64, b: u64| if b == 0 { 1.0 } else { a as f64 / b as f64 };
+    (ratio(agreed, predicted_pairs), ratio(agreed, true_pairs))
+}
+
+#[test]
+fn pairwise_scores_count_pairs() {
+    let map = |pairs: &[(&str, usize)]| -> HashMap<String, usize> {
+        pairs.iter().map(|&(e, c)| (e.to_owned(), c)).collect()
+    };
+    let truth = map(&[("a", 0), ("b", 0), ("c", 0), ("d", 1)]);
+    assert_eq!(pairwise_precision_recall(&truth, &truth), (1.0, 1.0));
+    // {a,b} {c,d}: 1 of 2 predicted pairs is right, 1 of 3 true pairs found.
+    let (p, r) = pairwise_precision_recall(&map(&[("a", 5), ("b", 5), ("c", 6), ("d", 6)]), &truth);
+    assert_eq!((p, r), (0.5, 1.0 / 3.0));
+    // Everything apart: nothing claimed, nothing found; a missing event is apart too.
+    let (p, r) = pairwise_precision_recall(&map(&[("a", 1), ("b", 2), ("c", 3)]), &truth);
+    assert_eq!((p, r), (1.0, 0.0));
+}
+
+#[test]
+fn generator_is_deterministic_and_connected() {
+    let config = Config {
+        seed: 7,
+        people: 50,
+        mean_events: 4,
+        garbage: true,
+        replays: true,
+    };
+    let a = generate(&config);
+    assert_eq!(a.jsonl, generate(&config).jsonl);
+    assert_ne!(a.jsonl, generate(&Config { seed: 8, ..config.clone() }).jsonl);
+    assert_eq!(a.truth.len(), a.event_ids.len());
+    assert!(a.truth.values().any(|&p| p >= config.people), "junk-only events");
+    for id in &a.event_ids {
+        assert!(a.jsonl.contains(&format!(r#""id":"{id}","#)));
+    }
+}
