@@ -14,7 +14,6 @@ use idstitch::{IdentifierKey, IdentifierKind, Region, ResolverBuilder, SecretKey
 
 /// What the printout shows of one event, kept while reading.
 struct Seen {
-    order: usize,
     ts: Option<Timestamp>,
     channel: String,
     kind: String,
@@ -22,7 +21,10 @@ struct Seen {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/quickstart.jsonl");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/data/quickstart.jsonl"
+    );
     let mut resolver = ResolverBuilder::new(SecretKey::derive("quickstart demo secret"))
         .default_region(Region::NL)
         .keep_values(true)
@@ -34,9 +36,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for parsed in EventReader::new(BufReader::new(File::open(path)?)) {
         let parsed = parsed?;
         rejects.extend(parsed.rejects().iter().cloned());
-        let Some(event) = parsed.event() else { continue };
+        let Some(event) = parsed.event() else {
+            continue;
+        };
         let outcome = resolver.observe(event)?;
-        rejects.extend(RejectRecord::from_observation(parsed.line(), event, &outcome));
+        rejects.extend(RejectRecord::from_observation(
+            parsed.line(),
+            event,
+            &outcome,
+        ));
         if outcome.is_replay() {
             continue;
         }
@@ -44,7 +52,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         seen.insert(
             event.id().to_owned(),
             Seen {
-                order: order.len(),
                 ts: event.ts(),
                 channel: text(event.channel().map(|c| c.as_str())),
                 kind: text(event.kind()),
@@ -57,13 +64,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Events by profile, and a readable name for every identifier key (for merges).
     let mut events_of: HashMap<_, Vec<&str>> = HashMap::new();
     for id in &order {
-        let profile = resolver.event_profile(id).ok_or("every event has a profile")?;
+        let profile = resolver
+            .event_profile(id)
+            .ok_or("every event has a profile")?;
         events_of.entry(profile).or_default().push(id);
     }
     let mut names: HashMap<IdentifierKey, String> = HashMap::new();
     let profiles: Vec<_> = resolver.profiles().collect();
     for identifier in profiles.iter().flat_map(|p| p.identifiers()) {
-        names.insert(identifier.key(), format!("{} {identifier}", identifier.kind()));
+        names.insert(
+            identifier.key(),
+            format!("{} {identifier}", identifier.kind()),
+        );
     }
 
     println!(
@@ -75,31 +87,40 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     for profile in &profiles {
         let mut events = events_of.remove(&profile.id()).unwrap_or_default();
-        // Time order; events without a time keep their input order at the end.
-        events.sort_by_key(|id| (seen[*id].ts.is_none(), seen[*id].ts, seen[*id].order));
+        // Time order (a stable sort: ties and events without a time keep input order).
+        events.sort_by_key(|id| (seen[*id].ts.is_none(), seen[*id].ts));
         let name = events.iter().find_map(|id| seen[*id].name.as_deref());
-        println!("{}  {}", profile.id(), name.unwrap_or("(no name given)"));
+        println!("{}  {}", profile.id(), name.unwrap_or("(anonymous)"));
         let when = |ts: Option<Timestamp>| ts.map_or_else(|| "?".into(), short);
-        println!(
-            "  {:<13} {} .. {}  ({} events)",
-            "seen",
-            when(profile.first_seen()),
-            when(profile.last_seen()),
-            profile.event_count()
-        );
+        let (first, last) = (when(profile.first_seen()), when(profile.last_seen()));
+        let span = if first == last {
+            first
+        } else {
+            format!("{first} .. {last}")
+        };
+        let count = profile.event_count();
+        let plural = if count == 1 { "" } else { "s" };
+        println!("  {:<13} {span}  ({count} event{plural})", "seen");
         let channels: Vec<&str> = profile.channels().iter().map(|c| c.as_str()).collect();
         println!("  {:<13} {}", "channels", channels.join(", "));
-        let mut kinds: Vec<&IdentifierKind> = profile.identifiers().iter().map(|i| i.kind()).collect();
+        let mut kinds: Vec<&IdentifierKind> =
+            profile.identifiers().iter().map(|i| i.kind()).collect();
         kinds.dedup();
         for kind in kinds {
-            let values: Vec<String> = profile.identifiers_of(kind).map(|i| i.to_string()).collect();
+            let values: Vec<String> = profile
+                .identifiers_of(kind)
+                .map(|i| i.to_string())
+                .collect();
             println!("  {:<13} {}", kind.as_str(), values.join(", "));
         }
         for (n, id) in events.iter().enumerate() {
             let event = &seen[*id];
             let label = if n == 0 { "journey" } else { "" };
             let ts = when(event.ts);
-            println!("  {label:<13} {ts}  {id:<4} {:<12} {}", event.channel, event.kind);
+            println!(
+                "  {label:<13} {ts}  {id:<4} {:<12} {}",
+                event.channel, event.kind
+            );
         }
         println!();
     }

@@ -21,7 +21,8 @@ Reads events as JSON Lines from FILE (or stdin) and writes one unified profile
 per line to stdout, and one reject record per line to stderr (or --rejects FILE).
 
   --rejects FILE    write reject records to FILE instead of stderr
-  --region CC       read national phone numbers in region CC (e.g. NL, DE, FI)
+  --region CC       read national phone numbers in region CC (e.g. NL, DE, FI);
+                    without it they are rejected unless an event's `country` says
   --hashed          keep only keyed hashes of identifiers: output shows keys, not values
   --secret-env VAR  read the hashing secret from environment variable VAR
                     (default IDSTITCH_SECRET; 64 hex digits, or a passphrase)";
@@ -92,14 +93,18 @@ fn parse_args() -> Result<Option<Options>, Failure> {
             "--secret-env" => options.secret_env = value("--secret-env")?,
             "--region" => {
                 let text = value("--region")?;
-                let region = text.parse::<Region>().map_err(|error| {
-                    Failure::Config(format!("--region {text:?} is not a region this build knows: {error}"))
-                })?;
+                let region = text
+                    .parse::<Region>()
+                    .map_err(|error| Failure::Config(format!("--region {text}: {error}")))?;
                 options.region = Some(region);
             }
             "-" if options.input.is_none() => options.input = Some(arg),
-            flag if flag.starts_with('-') => return Err(Failure::Usage(format!("unknown option {flag}"))),
-            _ if options.input.is_some() => return Err(Failure::Usage("give at most one input FILE".into())),
+            flag if flag.starts_with('-') => {
+                return Err(Failure::Usage(format!("unknown option {flag}")));
+            }
+            _ if options.input.is_some() => {
+                return Err(Failure::Usage("give at most one input FILE".into()));
+            }
             _ => options.input = Some(arg),
         }
     }
@@ -111,7 +116,8 @@ fn secret(var: &str) -> Result<SecretKey, Failure> {
         Ok(text) if !text.trim().is_empty() => {
             let text = text.trim();
             if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
-                SecretKey::from_hex(text).map_err(|error| Failure::Config(format!("{var}: {error}")))
+                SecretKey::from_hex(text)
+                    .map_err(|error| Failure::Config(format!("{var}: {error}")))
             } else {
                 Ok(SecretKey::derive(text))
             }
@@ -120,7 +126,9 @@ fn secret(var: &str) -> Result<SecretKey, Failure> {
             Err(Failure::Config(format!("{var} is not valid UTF-8")))
         }
         _ => {
-            eprintln!("resolve: {var} is not set; using a demo secret (keys and profile ids are not private)");
+            eprintln!(
+                "resolve: {var} is not set; using a demo secret (keys and profile ids are not private)"
+            );
             Ok(SecretKey::derive(DEMO_PASSPHRASE))
         }
     }
@@ -179,7 +187,8 @@ fn run() -> Result<(), Failure> {
         return Ok(());
     };
     let start = Instant::now();
-    let mut builder = ResolverBuilder::new(secret(&options.secret_env)?).keep_values(!options.hashed);
+    let mut builder =
+        ResolverBuilder::new(secret(&options.secret_env)?).keep_values(!options.hashed);
     if let Some(region) = options.region {
         builder = builder.default_region(region);
     }
@@ -263,7 +272,8 @@ fn run() -> Result<(), Failure> {
         let profile = resolver
             .profile(*id)
             .unwrap_or_else(|| unreachable!("a live profile has a view"));
-        writeln!(out, "{}", ProfileRecord::new(&profile, events).to_json()).map_err(|e| write_error("profiles", e))?;
+        writeln!(out, "{}", ProfileRecord::new(&profile, events).to_json())
+            .map_err(|e| write_error("profiles", e))?;
     }
     out.flush().map_err(|e| write_error("profiles", e))?;
 

@@ -248,7 +248,7 @@ mod tests {
         b.record_event(ts(5), Some(2));
         b.record_event(ts(9), None);
         a.absorb(&b);
-        assert_eq!((a.event_count, a.first_seen, a.last_seen), (3, ts(5), ts(9)));
+        assert_eq!((a.event_count, a.first_seen, a.last_seen), (4, ts(5), ts(9)));
         assert_eq!(a.channels.iter().collect::<Vec<_>>(), vec![2]);
     }
 }

@@ -159,6 +159,9 @@ impl Resolver {
             }
             .into());
         }
+        if header[10..12] != [0, 0] {
+            return Err(SnapshotError::Inconsistent("reserved header bytes are set").into());
+        }
         let mut length = [0; 8];
         length.copy_from_slice(&header[12..20]);
         let expected = u64::from_le_bytes(length);

@@ -337,8 +337,8 @@ fn profile_ids_are_stable_for_a_given_secret() {
 }
 
 /// Recorded from this implementation (secret `SecretKey::derive("format")`).
-const PINNED_PROFILE_ID: &str = "p_0000000000000000";
-const PINNED_COOKIE_KEY: &str = "00000000000000000000000000000000";
+const PINNED_PROFILE_ID: &str = "p_32d1434f1586dfc6";
+const PINNED_COOKIE_KEY: &str = "502e5130d924f96b35bc13261b0e34c5";
 
 #[test]
 fn resolvers_are_send_and_sync() {

@@ -343,7 +343,11 @@ proptest! {
             prop_assert!(resolver.observe(&changed).unwrap().is_replay());
         }
         prop_assert_eq!(answers(&resolver, &events), before);
-        prop_assert_eq!(snapshot(&resolver), bytes);
+        // The bytes may differ (a replay's `find` compresses paths; see
+        // tests/regression.rs), the restored state may not.
+        let restored = Resolver::load_snapshot(SecretKey::derive("oracle"), snapshot(&resolver).as_slice()).unwrap();
+        let original = Resolver::load_snapshot(SecretKey::derive("oracle"), bytes.as_slice()).unwrap();
+        prop_assert_eq!(answers(&restored, &events), answers(&original, &events));
     }
 
     /// (d) Every event lands in exactly one live profile, and the event

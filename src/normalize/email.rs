@@ -631,7 +631,7 @@ mod tests {
             "d".repeat(63),
             "e".repeat(63),
             "f".repeat(63),
-            "g".repeat(59)
+            "g".repeat(60)
         );
         assert_eq!(norm(&format!("a@{domain}")).map(|s| s.len()), Ok(254));
         assert_eq!(

@@ -469,7 +469,7 @@ fn international(digits: &[u8], paren_zero: u64, out: &mut String) -> Result<(),
             if plan.trunk == "0" && nsn.first() == Some(&b'0') {
                 nsn = nsn.get(1..).unwrap_or_default();
             }
-            let nsn = adjust(plan, nsn);
+            nsn = adjust(plan, nsn);
             check(plan, nsn)?;
         }
         None => check_len(nsn.len(), GENERIC_MIN, GENERIC_MAX.min(e164_room))?,
@@ -709,9 +709,15 @@ mod tests {
         // Area codes start with 2-9.
         err("0123456789", us, RejectReason::InvalidCharacter { ch: '0' });
         err(
+            "(023) 456-7890",
+            us,
+            RejectReason::InvalidCharacter { ch: '0' },
+        );
+        // A leading 1 is the trunk prefix.
+        err(
             "(123) 456-7890",
             us,
-            RejectReason::InvalidCharacter { ch: '1' },
+            RejectReason::TooFewDigits { digits: 9, min: 10 },
         );
         err(
             "555-0123",
@@ -865,7 +871,7 @@ mod tests {
         err(
             "06-1234567890123456",
             NL,
-            RejectReason::TooManyDigits { digits: 18, max: 9 },
+            RejectReason::TooManyDigits { digits: 17, max: 9 },
         );
         err("06-12345678", None, RejectReason::NoRegion);
         err("612345678", None, RejectReason::NoRegion);

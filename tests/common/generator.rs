@@ -81,17 +81,39 @@ enum Country {
 
 #[derive(Debug, Clone)]
 enum Id {
-    Email { local: String, domain: &'static str },
-    Phone { country: Country, number: String },
+    Email {
+        local: String,
+        domain: &'static str,
+    },
+    Phone {
+        country: Country,
+        number: String,
+    },
     Card(String),
     Cookie(String),
-    Chat { channel: &'static str, token: String },
+    Chat {
+        channel: &'static str,
+        token: String,
+    },
 }
 
-const FIRST: &[&str] = &["jan", "anna", "pieter", "sanne", "lukas", "mia", "aino", "eero", "sofia", "max", "noor", "timo"];
-const LAST: &[&str] = &["devries", "jansen", "bakker", "mueller", "schmidt", "virtanen", "korhonen", "visser", "smit", "weber"];
+const FIRST: &[&str] = &[
+    "jan", "anna", "pieter", "sanne", "lukas", "mia", "aino", "eero", "sofia", "max", "noor",
+    "timo",
+];
+const LAST: &[&str] = &[
+    "devries", "jansen", "bakker", "mueller", "schmidt", "virtanen", "korhonen", "visser", "smit",
+    "weber",
+];
 /// Domains without provider rules, then gmail (dots and `+tags` fold).
-const DOMAINS: &[&str] = &["example.com", "ziggo.nl", "kpn.nl", "web.de", "elisa.fi", "gmail.com"];
+const DOMAINS: &[&str] = &[
+    "example.com",
+    "ziggo.nl",
+    "kpn.nl",
+    "web.de",
+    "elisa.fi",
+    "gmail.com",
+];
 const CHAT_CHANNELS: &[&str] = &["chat", "whatsapp", "messenger"];
 
 /// Generates a data set; the same config always gives the same bytes.
@@ -167,7 +189,11 @@ pub(crate) fn generate(config: &Config) -> Generated {
         }
         write!(line, r#","identifiers":[{}]"#, draft.identifiers.join(",")).unwrap();
         if !draft.attrs.is_empty() {
-            let attrs: Vec<String> = draft.attrs.iter().map(|(k, v)| format!("{}:{}", quote(k), quote(v))).collect();
+            let attrs: Vec<String> = draft
+                .attrs
+                .iter()
+                .map(|(k, v)| format!("{}:{}", quote(k), quote(v)))
+                .collect();
             write!(line, r#","attrs":{{{}}}"#, attrs.join(",")).unwrap();
         }
         line.push('}');
@@ -182,7 +208,9 @@ pub(crate) fn generate(config: &Config) -> Generated {
             let at = rng.below(lines.len() + 1);
             let text = match n % 4 {
                 0 => format!(r#"{{"id":"broken{n}","identifiers":[{{"type":"cookie","#),
-                1 => format!(r#"{{"ts":"2026-03-01T00:00:00Z","identifiers":[{{"type":"cookie","value":"ck_noid{n}"}}]}}"#),
+                1 => format!(
+                    r#"{{"ts":"2026-03-01T00:00:00Z","identifiers":[{{"type":"cookie","value":"ck_noid{n}"}}]}}"#
+                ),
                 2 => "not json at all".to_owned(),
                 _ => String::new(),
             };
@@ -239,7 +267,13 @@ fn identities(person: usize, rng: &mut Rng, next: &mut impl FnMut() -> usize) ->
             domain,
         });
     }
-    let country = *rng.pick(&[Country::Nl, Country::Nl, Country::Nl, Country::De, Country::Fi]);
+    let country = *rng.pick(&[
+        Country::Nl,
+        Country::Nl,
+        Country::Nl,
+        Country::De,
+        Country::Fi,
+    ]);
     for slot in 0..rng.range(0, 2) {
         // Distinct per (person, slot): 7919 is coprime to every 10^k.
         let n = (person * 2 + slot) * 7919 + 1_234_567;
@@ -254,7 +288,11 @@ fn identities(person: usize, rng: &mut Rng, next: &mut impl FnMut() -> usize) ->
         ids.push(Id::Card(format!("88{:010}", person)));
     }
     for _ in 0..rng.range(1, 3) {
-        ids.push(Id::Cookie(format!("ck_{:06x}{:04x}", next(), rng.below(0x10000))));
+        ids.push(Id::Cookie(format!(
+            "ck_{:06x}{:04x}",
+            next(),
+            rng.below(0x10000)
+        )));
     }
     for _ in 0..rng.range(0, 2) {
         let channel = *rng.pick(CHAT_CHANNELS);
@@ -267,21 +305,35 @@ fn identities(person: usize, rng: &mut Rng, next: &mut impl FnMut() -> usize) ->
     ids
 }
 
-fn draft(ids: &[Id], chosen: &[usize], garbage: bool, rng: &mut Rng, next: &mut impl FnMut() -> usize) -> Draft {
+fn draft(
+    ids: &[Id],
+    chosen: &[usize],
+    garbage: bool,
+    rng: &mut Rng,
+    next: &mut impl FnMut() -> usize,
+) -> Draft {
     let mut draft = Draft::default();
     let chosen: Vec<&Id> = chosen.iter().map(|&i| &ids[i]).collect();
     // The channel follows the identifiers: a chat session's own channel, a
     // card at the till, a cookie on the web, a phone at the call centre.
-    let (channel, kind) = if let Some(Id::Chat { channel, .. }) = chosen.iter().find(|id| matches!(id, Id::Chat { .. })) {
+    let (channel, kind) = if let Some(Id::Chat { channel, .. }) =
+        chosen.iter().find(|id| matches!(id, Id::Chat { .. }))
+    {
         (*channel, "chat_message")
     } else if chosen.iter().any(|id| matches!(id, Id::Card(_))) {
         ("store", *rng.pick(&["purchase", "loyalty_scan", "return"]))
     } else if chosen.iter().any(|id| matches!(id, Id::Cookie(_))) {
-        (*rng.pick(&["web", "app"]), *rng.pick(&["page_view", "search", "login", "purchase"]))
+        (
+            *rng.pick(&["web", "app"]),
+            *rng.pick(&["page_view", "search", "login", "purchase"]),
+        )
     } else if chosen.iter().any(|id| matches!(id, Id::Phone { .. })) {
         ("call_center", "support_call")
     } else {
-        (*rng.pick(&["email", "crm"]), *rng.pick(&["email_open", "coupon_redeem", "signup"]))
+        (
+            *rng.pick(&["email", "crm"]),
+            *rng.pick(&["email_open", "coupon_redeem", "signup"]),
+        )
     };
     draft.channel = (!rng.chance(0.05)).then_some(channel);
     draft.kind = kind;
@@ -298,7 +350,10 @@ fn draft(ids: &[Id], chosen: &[usize], garbage: bool, rng: &mut Rng, next: &mut 
             }
             Id::Card(digits) => draft.push("loyalty_card", &card(digits, rng), None),
             Id::Cookie(token) => draft.push("cookie", token, None),
-            Id::Chat { channel: own, token } => {
+            Id::Chat {
+                channel: own,
+                token,
+            } => {
                 // Qualify the session itself when the event's channel is not its own.
                 let qualify = draft.channel != Some(*own) || rng.chance(0.1);
                 draft.push("chat_session", token, qualify.then_some(*own));
@@ -306,15 +361,24 @@ fn draft(ids: &[Id], chosen: &[usize], garbage: bool, rng: &mut Rng, next: &mut 
         }
     }
     if let Some(country) = country {
-        draft.attrs.push(("country".into(), match country {
-            Country::Nl => "NL",
-            Country::De => "DE",
-            Country::Fi => "FI",
-        }.into()));
+        draft.attrs.push((
+            "country".into(),
+            match country {
+                Country::Nl => "NL",
+                Country::De => "DE",
+                Country::Fi => "FI",
+            }
+            .into(),
+        ));
     }
     if channel == "store" {
-        draft.attrs.push(("store_id".into(), format!("store-{}", rng.below(40))));
-        draft.attrs.push(("order_value".into(), format!("{}.{:02}", rng.below(300), rng.below(100))));
+        draft
+            .attrs
+            .push(("store_id".into(), format!("store-{}", rng.below(40))));
+        draft.attrs.push((
+            "order_value".into(),
+            format!("{}.{:02}", rng.below(300), rng.below(100)),
+        ));
     }
     if garbage && rng.chance(0.05) {
         let (kind, value) = junk(rng, next);
@@ -358,7 +422,16 @@ fn email(local: &str, domain: &str, rng: &mut Rng) -> String {
     let address = format!("{local}@{domain}");
     let cased: String = match rng.below(4) {
         0 => address.to_uppercase(),
-        1 => address.chars().map(|c| if rng.chance(0.3) { c.to_ascii_uppercase() } else { c }).collect(),
+        1 => address
+            .chars()
+            .map(|c| {
+                if rng.chance(0.3) {
+                    c.to_ascii_uppercase()
+                } else {
+                    c
+                }
+            })
+            .collect(),
         _ => address,
     };
     let pad = |rng: &mut Rng| if rng.chance(0.2) { " " } else { "" };
@@ -426,7 +499,12 @@ fn timestamp(minute: u64) -> String {
         day -= length;
         month += 1;
     }
-    format!("2026-{month:02}-{:02}T{:02}:{:02}:00Z", day + 1, in_day / 60, in_day % 60)
+    format!(
+        "2026-{month:02}-{:02}T{:02}:{:02}:00Z",
+        day + 1,
+        in_day / 60,
+        in_day % 60
+    )
 }
 
 /// A JSON string literal.
@@ -452,29 +530,30 @@ pub(crate) fn quote(text: &str) -> String {
 /// Pairs are counted from cluster sizes: a cluster of n events holds
 /// n(n-1)/2 pairs, and the pairs both clusterings agree on are those inside
 /// each (predicted, true) cell.
-pub(crate) fn pairwise_precision_recall<L: std::hash::Hash + Eq + Clone>(
+pub(crate) fn pairwise_precision_recall<L: std::hash::Hash + Eq>(
     predicted: &HashMap<String, L>,
     truth: &HashMap<String, usize>,
 ) -> (f64, f64) {
-    let pairs = |n: u64| n * n.saturating_sub(1) / 2;
-    let mut by_predicted: HashMap<Option<L>, u64> = HashMap::new();
+    // Predicted labels as numbers; a missing event gets a number of its own.
+    let mut labels: HashMap<&L, usize> = HashMap::new();
+    let mut by_predicted: HashMap<usize, u64> = HashMap::new();
     let mut by_truth: HashMap<usize, u64> = HashMap::new();
-    let mut by_cell: HashMap<(Option<L>, usize), u64> = HashMap::new();
-    for (n, (event, &person)) in truth.iter().enumerate() {
-        // A missing event is a singleton: give it a label no other event has.
-        let label = predicted.get(event).cloned();
-        let person_key = if label.is_none() { usize::MAX - n } else { person };
-        *by_predicted.entry(label.clone()).or_default() += u64::from(label.is_some());
+    let mut by_cell: HashMap<(usize, usize), u64> = HashMap::new();
+    let mut fresh = 0..;
+    for (event, &person) in truth {
+        let cluster = match predicted.get(event) {
+            Some(label) => *labels.entry(label).or_insert_with(|| fresh.next().unwrap()),
+            None => fresh.next().unwrap(),
+        };
+        *by_predicted.entry(cluster).or_default() += 1;
         *by_truth.entry(person).or_default() += 1;
-        if label.is_some() {
-            *by_cell.entry((label, person_key)).or_default() += 1;
-        }
+        *by_cell.entry((cluster, person)).or_default() += 1;
     }
-    let predicted_pairs: u64 = by_predicted.values().map(|&n| pairs(n)).sum();
-    let true_pairs: u64 = by_truth.values().map(|&n| pairs(n)).sum();
-    let agreed: u64 = by_cell.values().map(|&n| pairs(n)).sum();
+    let pairs =
+        |counts: HashMap<_, u64>| -> u64 { counts.values().map(|&n| n * (n - 1) / 2).sum() };
+    let (claimed, real, agreed) = (pairs(by_predicted), pairs(by_truth), pairs(by_cell));
     let ratio = |a: u64, b: u64| if b == 0 { 1.0 } else { a as f64 / b as f64 };
-    (ratio(agreed, predicted_pairs), ratio(agreed, true_pairs))
+    (ratio(agreed, claimed), ratio(agreed, real))
 }
 
 #[test]
@@ -503,9 +582,19 @@ fn generator_is_deterministic_and_connected() {
     };
     let a = generate(&config);
     assert_eq!(a.jsonl, generate(&config).jsonl);
-    assert_ne!(a.jsonl, generate(&Config { seed: 8, ..config.clone() }).jsonl);
+    assert_ne!(
+        a.jsonl,
+        generate(&Config {
+            seed: 8,
+            ..config.clone()
+        })
+        .jsonl
+    );
     assert_eq!(a.truth.len(), a.event_ids.len());
-    assert!(a.truth.values().any(|&p| p >= config.people), "junk-only events");
+    assert!(
+        a.truth.values().any(|&p| p >= config.people),
+        "junk-only events"
+    );
     for id in &a.event_ids {
         assert!(a.jsonl.contains(&format!(r#""id":"{id}","#)));
     }

@@ -23,7 +23,10 @@ pub(crate) enum Json {
 impl Json {
     /// Parses one complete JSON text; `Err` names the byte offset.
     pub(crate) fn parse(text: &str) -> Result<Json, String> {
-        let mut parser = Parser { bytes: text.as_bytes(), at: 0 };
+        let mut parser = Parser {
+            bytes: text.as_bytes(),
+            at: 0,
+        };
         let value = parser.value(0)?;
         parser.space();
         if parser.at != parser.bytes.len() {
@@ -69,7 +72,11 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn space(&mut self) {
-        while self.bytes.get(self.at).is_some_and(|b| b" \t\r\n".contains(b)) {
+        while self
+            .bytes
+            .get(self.at)
+            .is_some_and(|b| b" \t\r\n".contains(b))
+        {
             self.at += 1;
         }
     }
@@ -143,11 +150,17 @@ impl Parser<'_> {
             Some(b'n') if self.eat("null") => Ok(Json::Null),
             Some(b'-' | b'0'..=b'9') => {
                 let start = self.at;
-                while self.bytes.get(self.at).is_some_and(|b| b"+-.eE0123456789".contains(b)) {
+                while self
+                    .bytes
+                    .get(self.at)
+                    .is_some_and(|b| b"+-.eE0123456789".contains(b))
+                {
                     self.at += 1;
                 }
                 let text = std::str::from_utf8(&self.bytes[start..self.at]).unwrap_or("");
-                text.parse().map(Json::Number).or_else(|_| self.fail("bad number"))
+                text.parse()
+                    .map(Json::Number)
+                    .or_else(|_| self.fail("bad number"))
             }
             _ => self.fail("expected a value"),
         }
@@ -160,7 +173,10 @@ impl Parser<'_> {
         let mut out = String::new();
         loop {
             let rest = &self.bytes[self.at..];
-            let Some(stop) = rest.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20) else {
+            let Some(stop) = rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+            else {
                 return self.fail("unterminated string");
             };
             // The input is a &str, and the stop bytes are ASCII: a char boundary.
@@ -191,10 +207,14 @@ impl Parser<'_> {
                                     return self.fail("lone surrogate");
                                 }
                                 let low = self.hex4()?;
-                                let code = 0x10000 + ((high - 0xD800) << 10) + (low.wrapping_sub(0xDC00) & 0x3FF);
-                                char::from_u32(code).ok_or_else(|| format!("bad surrogate at {}", self.at))?
+                                let code = 0x10000
+                                    + ((high - 0xD800) << 10)
+                                    + (low.wrapping_sub(0xDC00) & 0x3FF);
+                                char::from_u32(code)
+                                    .ok_or_else(|| format!("bad surrogate at {}", self.at))?
                             } else {
-                                char::from_u32(high).ok_or_else(|| format!("bad escape at {}", self.at))?
+                                char::from_u32(high)
+                                    .ok_or_else(|| format!("bad escape at {}", self.at))?
                             }
                         }
                         _ => return self.fail("bad escape"),
@@ -207,9 +227,13 @@ impl Parser<'_> {
     }
 
     fn hex4(&mut self) -> Result<u32, String> {
-        let digits = self.bytes.get(self.at..self.at + 4).ok_or("short \\u escape")?;
+        let digits = self
+            .bytes
+            .get(self.at..self.at + 4)
+            .ok_or("short \\u escape")?;
         let text = std::str::from_utf8(digits).map_err(|e| e.to_string())?;
-        let code = u32::from_str_radix(text, 16).map_err(|_| format!("bad \\u escape at {}", self.at))?;
+        let code =
+            u32::from_str_radix(text, 16).map_err(|_| format!("bad \\u escape at {}", self.at))?;
         self.at += 4;
         Ok(code)
     }
@@ -217,10 +241,22 @@ impl Parser<'_> {
 
 #[test]
 fn json_reader_reads_what_it_should_and_refuses_the_rest() {
-    let value = Json::parse(r#" {"a":[1,-2.5e3,true,null],"b":"x\"\u00e9\ud83d\ude00\n"} "#).unwrap();
+    let value =
+        Json::parse(r#" {"a":[1,-2.5e3,true,null],"b":"x\"\u00e9\ud83d\ude00\n"} "#).unwrap();
     assert_eq!(value.get("b").and_then(Json::as_str), Some("x\"é😀\n"));
-    assert_eq!(value.get("a").and_then(Json::as_array).map(<[Json]>::len), Some(4));
-    for bad in ["", "{", r#"{"a":1,}"#, "[1 2]", "\"a\u{1}\"", r#"{"a":1,"a":2}"#, "1 2"] {
+    assert_eq!(
+        value.get("a").and_then(Json::as_array).map(<[Json]>::len),
+        Some(4)
+    );
+    for bad in [
+        "",
+        "{",
+        r#"{"a":1,}"#,
+        "[1 2]",
+        "\"a\u{1}\"",
+        r#"{"a":1,"a":2}"#,
+        "1 2",
+    ] {
         assert!(Json::parse(bad).is_err(), "{bad:?}");
     }
 }
