@@ -426,6 +426,11 @@ struct Scratch {
     value: String,
     pending: Vec<Pending>,
     values: String,
+    /// Existing profiles (roots) touched by the event, each with the
+    /// identifier that touched it first.
+    touched: Vec<(u32, IdentifierKey)>,
+    /// Nodes created for identifiers seen for the first time.
+    fresh: Vec<u32>,
 }
 
 /// A normalized, keyed identifier of the event being observed.
@@ -505,7 +510,7 @@ impl Resolver {
         let mut scratch = std::mem::take(&mut self.scratch);
         let prepared = self.prepare(event, &mut scratch);
         let outcome = prepared.and_then(|rejects| {
-            self.link(event, event_key, channel, &scratch, rejects)
+            self.link(event, event_key, channel, &mut scratch, rejects)
         });
         self.scratch = scratch;
         outcome
@@ -575,14 +580,19 @@ impl Resolver {
         event: &Event,
         event_key: IdentifierKey,
         channel: Option<u16>,
-        scratch: &Scratch,
+        scratch: &mut Scratch,
         rejects: Vec<Reject>,
     ) -> Result<Observation, Error> {
-        // Existing profiles touched by the event, each with the identifier
-        // that touched it first; and the identifiers seen for the first time.
-        let mut touched: Vec<(u32, IdentifierKey)> = Vec::new();
-        let mut fresh: Vec<u32> = Vec::new();
-        for pending in &scratch.pending {
+        let Scratch {
+            pending,
+            values,
+            touched,
+            fresh,
+            ..
+        } = scratch;
+        touched.clear();
+        fresh.clear();
+        for pending in pending.iter() {
             match self.nodes.find_key(pending.key) {
                 Some(node) => {
                     let root = self.nodes.sets.find(node);
@@ -591,7 +601,7 @@ impl Resolver {
                     }
                 }
                 None => {
-                    let value = &scratch.values[pending.value.clone()];
+                    let value = &values[pending.value.clone()];
                     fresh.push(self.nodes.push(pending.key, pending.kind, value));
                 }
             }
@@ -643,7 +653,7 @@ impl Resolver {
             }
             (root, state)
         };
-        for &node in &fresh {
+        for &node in fresh.iter() {
             if node != root {
                 root = self.nodes.sets.link_roots(root, node);
             }
