@@ -98,8 +98,7 @@ fn parse_args() -> Result<Option<Options>, Failure> {
                     .map_err(|error| Failure::Config(format!("--region {text}: {error}")))?;
                 options.region = Some(region);
             }
-            "-" if options.input.is_none() => options.input = Some(arg),
-            flag if flag.starts_with('-') => {
+            flag if flag.starts_with('-') && flag != "-" => {
                 return Err(Failure::Usage(format!("unknown option {flag}")));
             }
             _ if options.input.is_some() => {

@@ -42,7 +42,7 @@ use serde_json::{Map, Value};
 use crate::event::Event;
 use crate::identifier::{Channel, Identifier, IdentifierKind};
 use crate::profile::Profile;
-use crate::resolver::Observation;
+use crate::resolver::{Observation, event_id_problem};
 
 /// Lines longer than this are reported and skipped without being buffered
 /// whole (16 MiB).
@@ -308,10 +308,14 @@ pub fn parse_line(bytes: &[u8], line: u64) -> ParsedLine {
         return skipped(line, "the line is not a JSON object; skipped".into());
     };
     let id = match fields.remove("id") {
-        Some(Value::String(id)) if !id.trim().is_empty() => id,
+        Some(Value::String(id)) => id,
         Some(Value::Number(number)) => number.to_string(),
         _ => return skipped(line, "the event has no `id` string; skipped".into()),
     };
+    // Checked here, before the id is echoed into any reject record.
+    if let Some(why) = event_id_problem(&id) {
+        return skipped(line, format!("invalid event id: {why}; skipped"));
+    }
     let mut rejects = Vec::new();
     let mut note = |kind: Option<&str>, error: String| {
         rejects.push(RejectRecord::new(line, Some(&id), kind, error));
@@ -465,7 +469,17 @@ mod tests {
 
     #[test]
     fn broken_lines_are_skipped_with_a_reason() {
-        for text in ["{", "[1,2]", "\"e1\"", r#"{"identifiers":[]}"#, r#"{"id":""}"#, r#"{"id":null}"#] {
+        let long_id = format!(r#"{{"id":"{}","ts":"bad"}}"#, "x".repeat(513));
+        for text in [
+            "{",
+            "[1,2]",
+            "\"e1\"",
+            r#"{"identifiers":[]}"#,
+            r#"{"id":""}"#,
+            r#"{"id":null}"#,
+            r#"{"id":"a\u0000b","ts":"bad"}"#,
+            &long_id,
+        ] {
             let parsed = parse(text);
             assert!(parsed.event().is_none(), "{text}");
             assert_eq!(parsed.rejects().len(), 1, "{text}");

@@ -878,17 +878,24 @@ impl Resolver {
     }
 }
 
-fn check_event_id(id: &str) -> Result<(), Error> {
-    let why = if id.trim().is_empty() {
-        "it is empty"
+/// What is wrong with an event id, if anything.
+pub(crate) fn event_id_problem(id: &str) -> Option<&'static str> {
+    if id.trim().is_empty() {
+        Some("it is empty")
     } else if id.len() > MAX_EVENT_ID_LEN {
-        "it is longer than 512 bytes"
+        Some("it is longer than 512 bytes")
     } else if id.chars().any(char::is_control) {
-        "it contains a control character"
+        Some("it contains a control character")
     } else {
-        return Ok(());
-    };
-    Err(ErrorKind::InvalidEventId { why }.into())
+        None
+    }
+}
+
+fn check_event_id(id: &str) -> Result<(), Error> {
+    match event_id_problem(id) {
+        Some(why) => Err(ErrorKind::InvalidEventId { why }.into()),
+        None => Ok(()),
+    }
 }
 
 /// What [`Resolver::observe`] did with one event.

@@ -281,11 +281,11 @@ proptest! {
         // Every pool value: invalid → error, unseen → None, seen → the profile
         // of an event that carried it.
         let normalizer = normalizer();
-        for i in 0..POOL.len() {
+        for (i, entry) in POOL.iter().enumerate() {
             let raw = identifier(i);
             let lookup = resolver.lookup(&raw);
             match normalizer.normalize(&raw) {
-                Err(_) => prop_assert!(lookup.is_err(), "{:?} should not look up", POOL[i]),
+                Err(_) => prop_assert!(lookup.is_err(), "{:?} should not look up", entry),
                 Ok(value) => {
                     let key = (raw.kind().as_str().to_owned(), value);
                     let holder = oracle.identifiers.iter().position(|keys| keys.contains(&key));
@@ -293,7 +293,7 @@ proptest! {
                         let (event, _) = oracle.component.iter().find(|(_, c)| **c == n).unwrap();
                         resolver.event_profile(event).unwrap()
                     });
-                    prop_assert_eq!(lookup.unwrap(), expected, "{:?}", POOL[i]);
+                    prop_assert_eq!(lookup.unwrap(), expected, "{:?}", entry);
                 }
             }
         }

@@ -118,6 +118,7 @@ pub(super) fn normalize(
     if text.is_empty() {
         return Err(RejectReason::Empty);
     }
+    out.reserve(text.len().min(MAX_LEN));
     let mut len = 0usize;
     for ch in text.chars() {
         match ch {

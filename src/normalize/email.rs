@@ -162,20 +162,22 @@ impl EmailProviderRule {
         self
     }
 
-    /// Whether the rule covers `domain` (any case).
-    fn matches(&self, domain: &str) -> bool {
+    /// Whether the rule covers `domain` (see [`same_domain`]).
+    fn matches(&self, domain: &str, ascii: bool) -> bool {
         self.domains
             .iter()
             .chain(&self.canonical_domain)
-            .any(|own| eq_lowercase(own, domain))
+            .any(|own| same_domain(own, domain, ascii))
     }
 }
 
-/// Whether two domains are equal ignoring case. Configured domains are
-/// lowercase (unless deserialized otherwise); `domain` is lowercase unless it
-/// is ASCII.
-fn eq_lowercase(configured: &str, domain: &str) -> bool {
-    if configured.is_ascii() && domain.is_ascii() {
+/// Whether a configured domain names `domain`, ignoring case. `domain` is
+/// either ASCII (`ascii`, any case) or already lowercased. Configured domains
+/// are lowercased when set (or as deserialized).
+fn same_domain(configured: &str, domain: &str, ascii: bool) -> bool {
+    if ascii {
+        // Checks the lengths first. A configured non-ASCII domain cannot
+        // name an ASCII one once lowercased.
         configured.eq_ignore_ascii_case(domain)
     } else {
         fn lower(text: &str) -> impl Iterator<Item = char> + '_ {
@@ -258,26 +260,32 @@ impl EmailRules {
         self.providers.push(rule);
     }
 
-    /// The rule for `domain` (any case): the last one that names it.
-    fn find(&self, domain: &str) -> Option<&EmailProviderRule> {
+    /// The rule for `domain` (ASCII in any case, or lowercased): the last one
+    /// that names it.
+    fn find(&self, domain: &str, ascii: bool) -> Option<&EmailProviderRule> {
         self.providers
             .iter()
             .rev()
-            .find(|rule| rule.matches(domain))
+            .find(|rule| rule.matches(domain, ascii))
     }
 }
 
 /// Pushes the lowercase form of `text`.
 fn push_lowercase(out: &mut String, text: &str) {
     if text.is_ascii() {
-        out.extend(text.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        let start = out.len();
+        out.push_str(text);
+        if let Some(pushed) = out.get_mut(start..) {
+            pushed.make_ascii_lowercase();
+        }
     } else {
         out.extend(text.chars().flat_map(char::to_lowercase));
     }
 }
 
-/// Checks a lowercased domain: dotted labels of letters, digits and `-`, no
-/// label starting or ending with `-`.
+/// Checks a domain in one pass: dotted labels of letters, digits and `-`, at
+/// most 63 bytes each, none starting or ending with `-`. Case does not matter
+/// for ASCII; other text is checked in its lowercased form.
 fn check_domain(domain: &str) -> Result<(), RejectReason> {
     let invalid = |why| Err(RejectReason::InvalidDomain { why });
     if domain.is_empty() {
@@ -286,24 +294,69 @@ fn check_domain(domain: &str) -> Result<(), RejectReason> {
     if domain.starts_with('.') || domain.ends_with('.') {
         return invalid("it starts or ends with a dot");
     }
-    if !domain.contains('.') {
+    let mut dotted = false;
+    let mut label_len = 0;
+    let mut previous = '.';
+    for ch in domain.chars() {
+        match ch {
+            '.' => {
+                if label_len == 0 {
+                    return invalid("it has an empty label");
+                }
+                if previous == '-' {
+                    return invalid("a label starts or ends with `-`");
+                }
+                dotted = true;
+                label_len = 0;
+            }
+            '-' if label_len == 0 => return invalid("a label starts or ends with `-`"),
+            _ if ch == '-' || ch.is_alphanumeric() => {
+                label_len += ch.len_utf8();
+                if label_len > MAX_LABEL_LEN {
+                    return invalid("a label is longer than 63 bytes");
+                }
+            }
+            _ => {
+                return invalid("it contains a character other than a letter, a digit, `-` or `.`");
+            }
+        }
+        previous = ch;
+    }
+    if previous == '-' {
+        return invalid("a label starts or ends with `-`");
+    }
+    if !dotted {
         return invalid("it has no dot");
     }
-    for label in domain.split('.') {
-        if label.is_empty() {
-            return invalid("it has an empty label");
+    Ok(())
+}
+
+/// Position of the one `@`, after checking for control characters and
+/// whitespace.
+fn find_at(text: &str) -> Result<usize, RejectReason> {
+    let mut at = None;
+    if text.is_ascii() {
+        for (index, &b) in text.as_bytes().iter().enumerate() {
+            match b {
+                b'@' if at.is_some() => return Err(RejectReason::MultipleAt),
+                b'@' => at = Some(index),
+                b' ' => return Err(RejectReason::Whitespace),
+                _ if b.is_ascii_control() => return Err(RejectReason::ControlCharacter),
+                _ => {}
+            }
         }
-        if label.len() > MAX_LABEL_LEN {
-            return invalid("a label is longer than 63 bytes");
-        }
-        if label.starts_with('-') || label.ends_with('-') {
-            return invalid("a label starts or ends with `-`");
-        }
-        if !label.chars().all(|c| c == '-' || c.is_alphanumeric()) {
-            return invalid("it contains a character other than a letter, a digit, `-` or `.`");
+    } else {
+        for (index, ch) in text.char_indices() {
+            match ch {
+                '@' if at.is_some() => return Err(RejectReason::MultipleAt),
+                '@' => at = Some(index),
+                _ if ch.is_control() => return Err(RejectReason::ControlCharacter),
+                _ if ch.is_whitespace() => return Err(RejectReason::Whitespace),
+                _ => {}
+            }
         }
     }
-    Ok(())
+    at.ok_or(RejectReason::MissingAt)
 }
 
 pub(super) fn normalize(
@@ -321,22 +374,7 @@ pub(super) fn normalize(
             max: MAX_LEN,
         });
     }
-    let mut at = None;
-    for (index, ch) in text.char_indices() {
-        if ch == '@' {
-            if at.is_some() {
-                return Err(RejectReason::MultipleAt);
-            }
-            at = Some(index);
-        } else if ch.is_control() {
-            return Err(RejectReason::ControlCharacter);
-        } else if ch.is_whitespace() {
-            return Err(RejectReason::Whitespace);
-        }
-    }
-    let Some(at) = at else {
-        return Err(RejectReason::MissingAt);
-    };
+    let at = find_at(text)?;
     let (local, domain) = (
         text.get(..at).unwrap_or(""),
         text.get(at + 1..).unwrap_or(""),
@@ -350,41 +388,35 @@ pub(super) fn normalize(
             max: MAX_LOCAL_LEN,
         });
     }
+    out.reserve(text.len());
 
     // The rule depends on the lowercased domain. ASCII domains are checked
     // and matched case-insensitively as they are; others are lowercased into
-    // `out` first (checked in the form they are written in).
-    let rule = if domain.is_ascii() {
+    // `out` first and checked in the form they will be written in.
+    let ascii_domain = domain.is_ascii();
+    let rule = if ascii_domain {
         check_domain(domain)?;
-        rules.find(domain)
+        rules.find(domain, true)
     } else {
         push_lowercase(out, domain);
         check_domain(out)?;
-        let rule = rules.find(out);
+        let rule = rules.find(out, false);
         out.clear();
         rule
     };
 
     let (drop_dots, drop_plus_tag) =
         rule.map_or((false, false), |rule| (rule.drop_dots, rule.drop_plus_tag));
-    let local = match local.find('+') {
+    let local = match local.as_bytes().iter().position(|&b| b == b'+') {
         Some(plus) if drop_plus_tag => local.get(..plus).unwrap_or(""),
         _ => local,
     };
-    if local.is_ascii() {
-        out.extend(
-            local
-                .bytes()
-                .filter(|&b| !(drop_dots && b == b'.'))
-                .map(|b| char::from(b.to_ascii_lowercase())),
-        );
+    if drop_dots && local.contains('.') {
+        for piece in local.split('.') {
+            push_lowercase(out, piece);
+        }
     } else {
-        out.extend(
-            local
-                .chars()
-                .filter(|&c| !(drop_dots && c == '.'))
-                .flat_map(char::to_lowercase),
-        );
+        push_lowercase(out, local);
     }
     let local_len = out.len();
     if local_len == 0 {

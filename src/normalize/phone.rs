@@ -76,7 +76,7 @@ macro_rules! plans {
             $($code),*
         }
 
-        static PLANS: &[Plan] = &[$(
+        const PLANS: &[Plan] = &[$(
             Plan {
                 code: stringify!($code),
                 cc: $cc,
@@ -351,9 +351,29 @@ impl<'de> Deserialize<'de> for Region {
     }
 }
 
-/// The plan of a country calling code, when a region of the table has it.
+// Regions are indexed by `u8`.
+const _: () = assert!(PLANS.len() <= u8::MAX as usize);
+
+/// For each calling code below 1000, one plus the position of the first plan
+/// with that code (0: none).
+const PLAN_BY_CC: [u8; 1000] = {
+    let mut table = [0u8; 1000];
+    let mut i = PLANS.len();
+    while i > 0 {
+        i -= 1;
+        table[PLANS[i].cc as usize] = i as u8 + 1;
+    }
+    table
+};
+
+/// The plan of a country calling code (ASCII digits), when a region of the
+/// table has it.
 fn plan_for_cc(cc: &[u8]) -> Option<&'static Plan> {
-    PLANS.iter().find(|plan| plan.cc_digits.as_bytes() == cc)
+    let code = cc.iter().try_fold(0usize, |acc, &d| {
+        (d.is_ascii_digit() && acc < 100).then(|| acc * 10 + usize::from(d - b'0'))
+    })?;
+    let index = PLAN_BY_CC.get(code).copied()?.checked_sub(1)?;
+    PLANS.get(usize::from(index))
 }
 
 /// Length of the country calling code at the start of `digits` (ASCII).
@@ -428,7 +448,21 @@ fn check_len(digits: usize, min: usize, max: usize) -> Result<(), RejectReason> 
 fn write(out: &mut String, cc: &[u8], nsn: &[u8]) {
     out.reserve(1 + cc.len() + nsn.len());
     out.push('+');
-    out.extend(cc.iter().chain(nsn).map(|&d| char::from(d)));
+    // Both are ASCII digits, so always valid text.
+    out.push_str(std::str::from_utf8(cc).unwrap_or_default());
+    out.push_str(std::str::from_utf8(nsn).unwrap_or_default());
+}
+
+/// `digits` without `prefix`, if it starts with it. (Short prefixes: a plain
+/// loop beats a `memcmp` call.)
+fn strip<'a>(digits: &'a [u8], prefix: &str) -> Option<&'a [u8]> {
+    let prefix = prefix.as_bytes();
+    let rest = digits.get(prefix.len()..)?;
+    digits
+        .iter()
+        .zip(prefix)
+        .all(|(a, b)| a == b)
+        .then_some(rest)
 }
 
 /// Whether `rest` (what follows an international prefix) can start a
@@ -565,10 +599,7 @@ pub(super) fn normalize(
     }
 
     let Some(region) = region else {
-        if let Some(rest) = digits
-            .strip_prefix(b"00")
-            .filter(|rest| starts_country_code(rest))
-        {
+        if let Some(rest) = strip(digits, "00").filter(|rest| starts_country_code(rest)) {
             return international(rest, paren_zero >> 2, out);
         }
         return match bare_e164(digits) {
@@ -582,14 +613,14 @@ pub(super) fn normalize(
 
     let plan = region.plan();
     for prefix in plan.intl.iter().chain(&["00"]) {
-        let rest = digits.strip_prefix(prefix.as_bytes());
+        let rest = strip(digits, prefix);
         if let Some(rest) = rest.filter(|rest| starts_country_code(rest)) {
             let shift = u32::try_from(prefix.len()).unwrap_or(u32::MAX);
             return international(rest, paren_zero.checked_shr(shift).unwrap_or(0), out);
         }
     }
     if !plan.trunk.is_empty() {
-        if let Some(rest) = digits.strip_prefix(plan.trunk.as_bytes()) {
+        if let Some(rest) = strip(digits, plan.trunk) {
             return national(plan, rest, out);
         }
     }
@@ -895,6 +926,10 @@ mod tests {
             assert_eq!(usize::from(region.0), index, "{} appears twice", plan.code);
             assert_eq!(region.to_string(), plan.code);
             assert_eq!(plan.cc.to_string(), plan.cc_digits);
+            assert_eq!(
+                plan_for_cc(plan.cc_digits.as_bytes()).map(|p| p.cc),
+                Some(plan.cc)
+            );
             // The calling code parses as a country code of its own length.
             let digits = format!("{}123456789", plan.cc);
             assert_eq!(

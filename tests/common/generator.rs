@@ -70,6 +70,12 @@ pub(crate) struct Generated {
     pub(crate) event_ids: Vec<String>,
     /// Every raw identifier value written (for "no raw value leaks" checks).
     pub(crate) raw_values: Vec<String>,
+    /// How many junk identifiers the input holds (replays not counted): each
+    /// must be rejected, and nothing else may be.
+    pub(crate) junk_values: usize,
+    /// How many non-blank lines are not events (replays counted): each must
+    /// be reported as skipped.
+    pub(crate) skipped_lines: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -124,7 +130,7 @@ pub(crate) fn generate(config: &Config) -> Generated {
         serial += 1;
         serial
     };
-    // (minute of March 2026, person, step, line text without id, raw values)
+    // (minutes after 2026-03-01T00:00Z, person, step in their journey, event)
     let mut events: Vec<(u64, usize, usize, Draft)> = Vec::new();
     for person in 0..config.people {
         let ids = identities(person, &mut rng, &mut next);
@@ -167,6 +173,7 @@ pub(crate) fn generate(config: &Config) -> Generated {
             for _ in 0..rng.range(1, 2) {
                 let (kind, value) = junk(&mut rng, &mut next);
                 draft.push(kind, &value, None);
+                draft.junk += 1;
             }
             events.push((minute, config.people + n, 0, draft));
         }
@@ -178,6 +185,8 @@ pub(crate) fn generate(config: &Config) -> Generated {
         truth: HashMap::new(),
         event_ids: Vec::new(),
         raw_values: Vec::new(),
+        junk_values: 0,
+        skipped_lines: 0,
     };
     let mut lines: Vec<String> = Vec::new();
     for (n, (minute, person, _, draft)) in events.into_iter().enumerate() {
@@ -200,8 +209,10 @@ pub(crate) fn generate(config: &Config) -> Generated {
         out.truth.insert(id.clone(), person);
         out.event_ids.push(id);
         out.raw_values.extend(draft.raw_values);
+        out.junk_values += draft.junk;
         lines.push(line);
     }
+    let mut broken: Vec<String> = Vec::new();
     if config.garbage {
         // Lines that are not events: skipped and reported, never in the truth.
         for n in 0..config.people / 100 + 1 {
@@ -214,6 +225,7 @@ pub(crate) fn generate(config: &Config) -> Generated {
                 2 => "not json at all".to_owned(),
                 _ => String::new(),
             };
+            broken.push(text.clone());
             lines.insert(at, text);
         }
     }
@@ -225,6 +237,10 @@ pub(crate) fn generate(config: &Config) -> Generated {
             lines.insert(at, copy);
         }
     }
+    out.skipped_lines = lines
+        .iter()
+        .filter(|line| !line.is_empty() && broken.contains(line))
+        .count();
     for line in lines {
         out.jsonl.push_str(&line);
         out.jsonl.push('\n');
@@ -240,6 +256,7 @@ struct Draft {
     identifiers: Vec<String>,
     attrs: Vec<(String, String)>,
     raw_values: Vec<String>,
+    junk: usize,
 }
 
 impl Draft {
@@ -383,6 +400,7 @@ fn draft(
     if garbage && rng.chance(0.05) {
         let (kind, value) = junk(rng, next);
         draft.push(kind, &value, None);
+        draft.junk += 1;
     }
     draft
 }
@@ -416,7 +434,8 @@ fn email(local: &str, domain: &str, rng: &mut Rng) -> String {
             }
         }
         if rng.chance(0.3) {
-            local.push_str(rng.pick(&["+shop", "+news", "+2026"]));
+            const TAGS: [&str; 3] = ["+shop", "+news", "+2026"];
+            local.push_str(TAGS[rng.below(TAGS.len())]);
         }
     }
     let address = format!("{local}@{domain}");
@@ -550,8 +569,10 @@ pub(crate) fn pairwise_precision_recall<L: std::hash::Hash + Eq>(
         *by_cell.entry((cluster, person)).or_default() += 1;
     }
     let pairs =
-        |counts: HashMap<_, u64>| -> u64 { counts.values().map(|&n| n * (n - 1) / 2).sum() };
-    let (claimed, real, agreed) = (pairs(by_predicted), pairs(by_truth), pairs(by_cell));
+        |counts: &mut dyn Iterator<Item = &u64>| -> u64 { counts.map(|&n| n * (n - 1) / 2).sum() };
+    let claimed = pairs(&mut by_predicted.values());
+    let real = pairs(&mut by_truth.values());
+    let agreed = pairs(&mut by_cell.values());
     let ratio = |a: u64, b: u64| if b == 0 { 1.0 } else { a as f64 / b as f64 };
     (ratio(agreed, claimed), ratio(agreed, real))
 }

@@ -5,6 +5,9 @@
 //! the crate, not a dev-dependency, and an independent reader is also a fair
 //! check that the output is JSON at all.
 
+// Each test crate that includes this module uses only part of it.
+#![allow(dead_code)]
+
 pub(crate) mod generator;
 
 use std::collections::BTreeMap;

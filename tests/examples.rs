@@ -1,0 +1,615 @@
+//! The examples are tested programs: each test runs one as a real process
+//! (`cargo run --example …`) and checks what it prints.
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use common::Json;
+use common::generator::{Config, generate, pairwise_precision_recall};
+
+const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
+
+/// Runs `cargo run --quiet --example NAME -- ARGS`, feeding `stdin`, with no
+/// secret in the environment unless `env` sets one.
+fn run(example: &str, args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO"));
+    command
+        .args(["run", "--quiet", "--example", example, "--"])
+        .args(args)
+        .current_dir(MANIFEST)
+        .env_remove("IDSTITCH_SECRET")
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("cargo runs");
+    let mut input = child.stdin.take().expect("piped stdin");
+    let stdin = stdin.to_vec();
+    // Feed stdin from a thread: the child may fill its stderr pipe before it
+    // has read all of its input.
+    let feeder = std::thread::spawn(move || {
+        // The child may exit without reading (bad arguments): ignore EPIPE.
+        let _ = input.write_all(&stdin);
+    });
+    let output = child.wait_with_output().expect("the example finishes");
+    feeder.join().expect("stdin feeder");
+    output
+}
+
+fn text(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).expect("output is UTF-8")
+}
+
+/// A fresh directory for one test's files, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(test: &str) -> Self {
+        let path =
+            std::env::temp_dir().join(format!("idstitch-examples-{}-{test}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("temp dir");
+        TempDir(path)
+    }
+
+    fn file(&self, name: &str, contents: &[u8]) -> String {
+        let path = self.0.join(name);
+        std::fs::write(&path, contents).expect("write temp file");
+        path_str(&path)
+    }
+
+    fn path(&self, name: &str) -> String {
+        path_str(&self.0.join(name))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn path_str(path: &Path) -> String {
+    path.to_str().expect("UTF-8 temp path").to_owned()
+}
+
+/// One profile line, checked against the spec's shape.
+struct ProfileLine {
+    profile: String,
+    events: Vec<String>,
+    identifiers: Vec<(String, String)>,
+}
+
+fn parse_profile(line: &str) -> ProfileLine {
+    let json = Json::parse(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+    let fields: Vec<&str> = json
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut expected = vec![
+        "profile",
+        "events",
+        "identifiers",
+        "channels",
+        "first_seen",
+        "last_seen",
+    ];
+    expected.sort_unstable();
+    assert_eq!(fields, expected, "{line}");
+    let strings = |name: &str| -> Vec<String> {
+        let items = json
+            .get(name)
+            .and_then(Json::as_array)
+            .unwrap_or_else(|| panic!("`{name}` is a list: {line}"));
+        items
+            .iter()
+            .map(|item| item.as_str().expect("strings").to_owned())
+            .collect()
+    };
+    let profile = json
+        .get("profile")
+        .and_then(Json::as_str)
+        .expect("`profile` string")
+        .to_owned();
+    assert!(
+        profile.len() == 18
+            && profile.starts_with("p_")
+            && profile[2..].bytes().all(|b| b.is_ascii_hexdigit()),
+        "{profile}"
+    );
+    let events = strings("events");
+    assert!(!events.is_empty(), "{line}");
+    let channels = strings("channels");
+    assert!(
+        channels.windows(2).all(|w| w[0] < w[1]),
+        "channels sorted and distinct: {line}"
+    );
+    for name in ["first_seen", "last_seen"] {
+        let value = json.get(name).expect("present");
+        assert!(
+            *value == Json::Null || value.as_str().is_some_and(|t| t.ends_with('Z')),
+            "{line}"
+        );
+    }
+    let identifiers = json
+        .get("identifiers")
+        .and_then(Json::as_array)
+        .expect("`identifiers` list")
+        .iter()
+        .map(|entry| {
+            let keys: Vec<&String> = entry
+                .as_object()
+                .expect("identifier object")
+                .keys()
+                .collect();
+            assert_eq!(keys, ["type", "value"], "{line}");
+            let field = |name| {
+                entry
+                    .get(name)
+                    .and_then(Json::as_str)
+                    .expect("string")
+                    .to_owned()
+            };
+            (field("type"), field("value"))
+        })
+        .collect();
+    ProfileLine {
+        profile,
+        events,
+        identifiers,
+    }
+}
+
+fn parse_profiles(stdout: &[u8]) -> Vec<ProfileLine> {
+    text(stdout).lines().map(parse_profile).collect()
+}
+
+/// Reject lines: `(line, event, type, error)`.
+fn parse_rejects(text: &str) -> Vec<(u64, Option<String>, Option<String>, String)> {
+    text.lines()
+        .filter(|line| line.starts_with('{'))
+        .map(|line| {
+            let json =
+                Json::parse(line).unwrap_or_else(|e| panic!("reject is not JSON ({e}): {line}"));
+            let fields: Vec<&String> = json.as_object().expect("object").keys().collect();
+            assert_eq!(fields, ["error", "event", "line", "type"], "{line}");
+            let number = match json.get("line") {
+                Some(Json::Number(n)) if *n >= 1.0 && n.fract() == 0.0 => *n as u64,
+                _ => panic!("`line` is a positive integer: {line}"),
+            };
+            let optional = |name| json.get(name).and_then(Json::as_str).map(str::to_owned);
+            let error = optional("error").expect("`error` string");
+            assert!(!error.is_empty(), "{line}");
+            (number, optional("event"), optional("type"), error)
+        })
+        .collect()
+}
+
+#[test]
+fn quickstart_tells_the_story() {
+    let output = run("quickstart", &[], b"", &[]);
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        stdout.starts_with("17 events -> 4 unified profiles, 3 merges, 2 rejected values"),
+        "{stdout}"
+    );
+
+    let blocks: Vec<&str> = stdout.split("\n\n").collect();
+    let jan = blocks
+        .iter()
+        .find(|block| block.contains("jan.devries@example.com"))
+        .expect("Jan's profile");
+    assert!(
+        jan.starts_with("p_") && jan.contains("Jan de Vries"),
+        "{jan}"
+    );
+    for expected in [
+        "+31612345678",
+        "447100921183",
+        "ck_7f3a9c, ck_b21e04",
+        "chat:lc-8841, whatsapp:wa-3315",
+        "call_center, chat, store, web, whatsapp",
+        "(10 events)",
+    ] {
+        assert!(jan.contains(expected), "{expected} missing from\n{jan}");
+    }
+    assert!(
+        !jan.contains("+358") && !jan.contains("ainovirtanen"),
+        "{jan}"
+    );
+    // Journey in time order: web, live chat at work, WhatsApp, till, service desk.
+    let journey: Vec<&str> = jan
+        .lines()
+        .skip_while(|line| !line.contains("journey"))
+        .map(|line| {
+            line.split_whitespace()
+                .nth(usize::from(line.contains("journey")) + 2)
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        journey,
+        [
+            "e1", "e2", "e3", "e6", "e7", "e10", "e11", "e13", "e16", "e17"
+        ]
+    );
+
+    let aino = blocks
+        .iter()
+        .find(|b| b.contains("Aino Virtanen"))
+        .expect("Aino's profile");
+    for expected in [
+        "ainovirtanen@gmail.com",
+        "+358401234567",
+        "whatsapp:wa-7702",
+        "(4 events)",
+    ] {
+        assert!(aino.contains(expected), "{expected} missing from\n{aino}");
+    }
+    assert!(stdout.contains("via phone +358401234567"), "{stdout}");
+    assert!(stdout.contains("via chat_session chat:lc-8841"), "{stdout}");
+    assert!(
+        stdout.contains("line 9   e9   email   an email address needs an `@`"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("line 15  e15  phone   the value is empty"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn resolve_matches_the_truth_on_messy_data() {
+    let config = Config {
+        seed: 20_260_301,
+        people: 2000,
+        mean_events: 5,
+        garbage: true,
+        replays: true,
+    };
+    let data = generate(&config);
+    assert!(
+        (9_000..11_000).contains(&data.event_ids.len()),
+        "{}",
+        data.event_ids.len()
+    );
+    assert!(data.junk_values > 0 && data.skipped_lines > 0);
+    let dir = TempDir::new("messy");
+    let input = dir.file("events.jsonl", data.jsonl.as_bytes());
+    let (rejects_a, rejects_b) = (dir.path("rejects-a.jsonl"), dir.path("rejects-b.jsonl"));
+    let first = run(
+        "resolve",
+        &["--region", "NL", "--rejects", &rejects_a, &input],
+        b"",
+        &[],
+    );
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    // The same data through stdin gives the same bytes.
+    let second = run(
+        "resolve",
+        &["--rejects", &rejects_b, "--region", "NL"],
+        data.jsonl.as_bytes(),
+        &[],
+    );
+    assert!(second.status.success(), "{}", text(&second.stderr));
+    assert!(
+        first.stdout == second.stdout,
+        "profiles differ between runs"
+    );
+    let rejects = std::fs::read_to_string(&rejects_a).unwrap();
+    assert_eq!(rejects, std::fs::read_to_string(&rejects_b).unwrap());
+
+    // stderr: the secret note and the summary, no progress (not a terminal).
+    let stderr = text(&first.stderr);
+    assert_eq!(stderr.lines().count(), 2, "{stderr}");
+    assert!(stderr.contains("IDSTITCH_SECRET is not set"), "{stderr}");
+
+    let profiles = parse_profiles(&first.stdout);
+    let position: HashMap<&str, usize> = data
+        .event_ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    let mut predicted: HashMap<String, String> = HashMap::new();
+    let mut previous_first = None;
+    for profile in &profiles {
+        let at: Vec<usize> = profile
+            .events
+            .iter()
+            .map(|e| position[e.as_str()])
+            .collect();
+        assert!(
+            at.windows(2).all(|w| w[0] < w[1]),
+            "events in input order: {:?}",
+            profile.events
+        );
+        assert!(
+            previous_first < Some(at[0]),
+            "profiles in order of their first event"
+        );
+        previous_first = Some(at[0]);
+        for event in &profile.events {
+            let before = predicted.insert(event.clone(), profile.profile.clone());
+            assert!(before.is_none(), "{event} is in two profiles");
+        }
+    }
+    let expected: HashSet<&String> = data.truth.keys().collect();
+    assert_eq!(
+        predicted.keys().collect::<HashSet<_>>(),
+        expected,
+        "every event in exactly one profile"
+    );
+    assert_eq!(
+        pairwise_precision_recall(&predicted, &data.truth),
+        (1.0, 1.0)
+    );
+    let people: HashSet<usize> = data.truth.values().copied().collect();
+    assert_eq!(profiles.len(), people.len());
+    let summary = stderr.lines().last().unwrap();
+    let counts = format!(
+        "({} distinct), {} profiles",
+        data.event_ids.len(),
+        people.len()
+    );
+    assert!(
+        summary.starts_with("resolve: ") && summary.contains(&counts),
+        "{summary}"
+    );
+
+    // Junk is reported, with the input line of each record.
+    let records = parse_rejects(&rejects);
+    assert!(!records.is_empty());
+    let lines = data.jsonl.lines().count() as u64;
+    assert!(records.iter().all(|(line, ..)| (1..=lines).contains(line)));
+    let identifier_rejects = records
+        .iter()
+        .filter(|(.., kind, _)| kind.is_some())
+        .count();
+    assert_eq!(
+        identifier_rejects, data.junk_values,
+        "junk, and nothing else, is rejected"
+    );
+    let skipped = records
+        .iter()
+        .filter(|(_, event, ..)| event.is_none())
+        .count();
+    assert_eq!(skipped, data.skipped_lines, "every broken line is reported");
+    assert_eq!(records.len(), identifier_rejects + skipped);
+}
+
+#[test]
+fn resolve_reports_garbage_and_keeps_every_valid_event() {
+    let huge = "7".repeat(2 << 20);
+    let mut input: Vec<u8> = Vec::new();
+    let mut line = |bytes: &[u8]| {
+        input.extend_from_slice(bytes);
+        input.push(b'\n');
+    };
+    line(br#"{"id":"g1","channel":"web","identifiers":[{"type":"cookie","value":"ck_g1"},{"type":"email","value":"G1@Example.com"}]}"#); // 1
+    line(b""); // 2: blank, ignored
+    line(br#"{"id":"g-broken","identifiers":[{"type":"cookie","#); // 3
+    line(br#"{"ts":"2026-03-01T10:00:00Z","identifiers":[{"type":"cookie","value":"ck_noid"}]}"#); // 4
+    line(format!(r#"{{"id":"g2","identifiers":[{{"type":"cookie","value":"ck_g2"}},{{"type":"phone","value":"{huge}"}}]}}"#).as_bytes()); // 5
+    line(br#"{"id":"g3","identifiers":[{"type":"cookie","value":"ck_\u0007g3"},{"type":"email","value":"g3@example.com"},{"type":"phone","value":"06-1234\u00005678"}]}"#); // 6
+    line(b"{\"id\":\"g4\",\"identifiers\":[{\"type\":\"cookie\",\"value\":\"ck_\xff\xfe\"}]}"); // 7: invalid UTF-8
+    line(br#"{"id":"bad\u0001id","identifiers":[{"type":"cookie","value":"ck_g1"}]}"#); // 8
+    line(b"   \t "); // 9: blank
+    line(br#"{"id":"g5","ts":"yesterday","identifiers":[{"type":"email","value":" g1@example.COM"},{"type":"cookie","value":""}]}"#); // 10
+    line(b"[1,2,3]"); // 11
+    line(br#"{"id":42,"identifiers":[]}"#); // 12
+    line(br#"{"id":"g1","identifiers":[{"type":"cookie","value":"ck_other"}]}"#); // 13: a replay
+    line(b"\x00\x01\x02"); // 14
+    let output = run("resolve", &["--region", "NL"], &input, &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+
+    let records = parse_rejects(&stderr);
+    let lines: HashSet<u64> = records.iter().map(|(line, ..)| *line).collect();
+    let expected: HashSet<u64> = [3, 4, 5, 6, 7, 8, 10, 11, 14].into_iter().collect();
+    assert_eq!(lines, expected, "{stderr}");
+    let at = |n: u64| records.iter().filter(move |(line, ..)| *line == n);
+    assert!(
+        at(3).all(|(_, event, _, error)| event.is_none() && error.contains("not valid JSON")),
+        "{stderr}"
+    );
+    assert!(at(4).any(|(.., error)| error.contains("`id`")), "{stderr}");
+    assert!(
+        at(5).any(|(_, event, kind, _)| event.as_deref() == Some("g2")
+            && kind.as_deref() == Some("phone"))
+    );
+    assert_eq!(at(6).count(), 2, "{stderr}");
+    assert!(at(6).all(|(_, event, _, error)| event.as_deref() == Some("g3") && error.contains("control")));
+    assert!(
+        at(8).any(|(_, event, _, error)| event.is_none() && error.contains("event id")),
+        "{stderr}"
+    );
+    assert!(
+        at(10).any(|(.., kind, _)| kind.as_deref() == Some("cookie")),
+        "{stderr}"
+    );
+    assert!(at(10).any(|(.., error)| error.contains("`ts`")), "{stderr}");
+    assert!(!stderr.contains(&huge[..100]), "rejects do not echo values");
+
+    let profiles = parse_profiles(&output.stdout);
+    let events: Vec<&str> = profiles
+        .iter()
+        .flat_map(|p| p.events.iter().map(String::as_str))
+        .collect();
+    assert_eq!(events, ["g1", "g5", "g2", "g3", "42"]);
+    assert_eq!(profiles[0].events, ["g1", "g5"]);
+    let g1: Vec<&str> = profiles[0]
+        .identifiers
+        .iter()
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(g1, ["g1@example.com", "ck_g1"], "the replay added nothing");
+    assert_eq!(
+        profiles[2].identifiers,
+        [("email".to_owned(), "g3@example.com".to_owned())]
+    );
+    assert!(
+        profiles[3].identifiers.is_empty(),
+        "an event with no identifier is a profile too"
+    );
+}
+
+#[test]
+fn hashed_output_holds_no_value_from_the_input() {
+    let data = generate(&Config {
+        seed: 99,
+        people: 100,
+        mean_events: 4,
+        garbage: false,
+        replays: false,
+    });
+    let quickstart =
+        std::fs::read_to_string(format!("{MANIFEST}/examples/data/quickstart.jsonl")).unwrap();
+    let mut raw: Vec<String> = data.raw_values.clone();
+    for line in quickstart.lines() {
+        let event = Json::parse(line).unwrap();
+        for identifier in event.get("identifiers").and_then(Json::as_array).unwrap() {
+            raw.push(
+                identifier
+                    .get("value")
+                    .and_then(Json::as_str)
+                    .unwrap()
+                    .to_owned(),
+            );
+        }
+    }
+    let input = format!("{quickstart}{}", data.jsonl);
+    let plain = run("resolve", &["--region", "NL"], input.as_bytes(), &[]);
+    let hashed = run(
+        "resolve",
+        &["--region", "NL", "--hashed"],
+        input.as_bytes(),
+        &[],
+    );
+    assert!(plain.status.success() && hashed.status.success());
+
+    // Both modes resolve alike; only the values differ.
+    let (plain, hashed_profiles) = (
+        parse_profiles(&plain.stdout),
+        parse_profiles(&hashed.stdout),
+    );
+    assert_eq!(plain.len(), hashed_profiles.len());
+    for (a, b) in plain.iter().zip(&hashed_profiles) {
+        assert_eq!((&a.profile, &a.events), (&b.profile, &b.events));
+        assert_eq!(a.identifiers.len(), b.identifiers.len());
+        for (_, value) in &b.identifiers {
+            assert!(
+                value.len() == 32 && value.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{value}"
+            );
+        }
+    }
+    let normalized = plain
+        .iter()
+        .flat_map(|p| p.identifiers.iter().map(|(_, v)| v.clone()));
+    let shown = [text(&hashed.stdout), text(&hashed.stderr)].concat();
+    let mut checked = 0;
+    for value in raw.into_iter().chain(normalized) {
+        let value = value.trim();
+        if value.len() >= 6 {
+            assert!(!shown.contains(value), "{value:?} leaked");
+            checked += 1;
+        }
+    }
+    assert!(checked > 500, "{checked}");
+}
+
+#[test]
+fn bad_arguments_exit_with_code_2_and_say_why() {
+    let output = run("resolve", &["--region", "XX"], b"", &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("--region XX") && stderr.contains("region"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
+
+    for args in [&["--bogus"][..], &["--rejects"], &["a.jsonl", "b.jsonl"]] {
+        let output = run("resolve", args, b"", &[]);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(text(&output.stderr).contains("usage: resolve"), "{args:?}");
+    }
+    let missing = run("resolve", &["/nonexistent/events.jsonl"], b"", &[]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(text(&missing.stderr).contains("cannot open"));
+}
+
+#[test]
+fn secrets_come_from_the_environment() {
+    let input = br#"{"id":"e1","identifiers":[{"type":"cookie","value":"ck_1"}]}"#;
+    let ids: Vec<String> = [
+        vec![],
+        vec![("IDSTITCH_SECRET", "ab".repeat(32))],
+        vec![("IDSTITCH_SECRET", "a passphrase".to_owned())],
+        vec![("OTHER_SECRET", "a passphrase".to_owned())],
+    ]
+    .iter()
+    .enumerate()
+    .map(|(n, env)| {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let args: &[&str] = if n == 3 {
+            &["--secret-env", "OTHER_SECRET"]
+        } else {
+            &[]
+        };
+        let output = run("resolve", args, input, &env);
+        assert!(output.status.success());
+        assert_eq!(text(&output.stderr).contains("not set"), n == 0, "{n}");
+        parse_profiles(&output.stdout).remove(0).profile
+    })
+    .collect();
+    assert_ne!(ids[0], ids[1]);
+    assert_ne!(ids[1], ids[2]);
+    assert_eq!(ids[2], ids[3]);
+}
+
+/// Pins the profile format of `spec/events.md` on the bundled story. Set
+/// `IDSTITCH_BLESS=1` to rewrite the expected file after a deliberate change.
+#[test]
+fn golden_quickstart_profiles() {
+    let data = format!("{MANIFEST}/examples/data/quickstart.jsonl");
+    let env = [("IDSTITCH_GOLDEN_SECRET", "golden test secret")];
+    let args = [
+        "--region",
+        "NL",
+        "--secret-env",
+        "IDSTITCH_GOLDEN_SECRET",
+        data.as_str(),
+    ];
+    let output = run("resolve", &args, b"", &env);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let golden = format!("{MANIFEST}/tests/golden/quickstart_profiles.jsonl");
+    if std::env::var_os("IDSTITCH_BLESS").is_some() {
+        std::fs::write(&golden, &output.stdout).unwrap();
+    }
+    let expected = std::fs::read_to_string(&golden).expect("the golden file");
+    let actual = text(&output.stdout);
+    for (n, (want, got)) in expected.lines().zip(actual.lines()).enumerate() {
+        assert_eq!(got, want, "line {} differs", n + 1);
+    }
+    assert_eq!(actual, expected);
+    let rejects = text(&output.stderr)
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .collect::<Vec<_>>();
+    assert_eq!(
+        rejects,
+        [
+            r#"{"line":9,"event":"e9","type":"email","error":"an email address needs an `@`"}"#,
+            r#"{"line":15,"event":"e15","type":"phone","error":"the value is empty"}"#,
+        ]
+    );
+}
