@@ -238,7 +238,7 @@ fn reject_records_have_the_spec_shape() {
             r#"{"line":5,"event":"e5","type":null,"error":"the event has no `identifiers` list; it is kept with none"}"#,
             r#"{"line":6,"event":"e6","type":null,"error":"`identifiers` must be a list; the event is kept with none"}"#,
             r#"{"line":6,"event":"e6","type":null,"error":"`attrs` must be an object; dropped"}"#,
-            r#"{"line":8,"event":null,"type":null,"error":"the event has no `id` string; skipped"}"#,
+            r#"{"line":8,"event":null,"type":null,"error":"invalid event id: it is empty; skipped"}"#,
         ]
         .map(str::to_owned)
     );

@@ -13,9 +13,8 @@ fn save(resolver: &Resolver) -> Vec<u8> {
 /// `observe` of a replayed id "changes nothing", yet its `find` halves
 /// union-find paths, so the snapshot bytes of the same logical state differ
 /// with and without a replay. Found by tests/oracle.rs
-/// (`replays_change_nothing`). Fix: use `find_root` on the replay path.
+/// (`replays_change_nothing`). Fixed: the replay path uses `find_root`.
 #[test]
-#[ignore = "open bug in src/resolver.rs: a replay compresses union-find paths"]
 fn replay_does_not_change_snapshot_bytes() {
     let mut resolver = ResolverBuilder::new(SecretKey::derive("regression")).build();
     let events = [
