@@ -15,8 +15,7 @@ use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use idstitch::{
-    Channel, Event, Identifier, Normalizer, Region, Resolver, ResolverBuilder, SecretKey,
-    Timestamp,
+    Channel, Event, Identifier, Normalizer, Region, Resolver, ResolverBuilder, SecretKey, Timestamp,
 };
 
 const EVENTS: usize = 100_000;
@@ -52,13 +51,29 @@ struct Person {
 }
 
 fn person(rng: &mut Rng, n: usize) -> Person {
-    const FIRST: [&str; 8] = ["jan", "anna", "piet", "sanne", "daan", "emma", "lars", "noor"];
-    const DOMAINS: [&str; 5] = ["example.com", "gmail.com", "outlook.nl", "ziggo.nl", "shop.nl"];
+    const FIRST: [&str; 8] = [
+        "jan", "anna", "piet", "sanne", "daan", "emma", "lars", "noor",
+    ];
+    const DOMAINS: [&str; 5] = [
+        "example.com",
+        "gmail.com",
+        "outlook.nl",
+        "ziggo.nl",
+        "shop.nl",
+    ];
     Person {
-        email: format!("{}.{n}@{}", FIRST[rng.below(FIRST.len())], DOMAINS[rng.below(DOMAINS.len())]),
+        email: format!(
+            "{}.{n}@{}",
+            FIRST[rng.below(FIRST.len())],
+            DOMAINS[rng.below(DOMAINS.len())]
+        ),
         mobile: 10_000_000 + rng.below(89_999_999) as u32,
-        cookies: (0..1 + rng.below(3)).map(|_| format!("ck_{:012x}", rng.next() >> 16)).collect(),
-        card: rng.chance(60).then(|| 4_471_000_000_000 + rng.next() % 1_000_000_000),
+        cookies: (0..1 + rng.below(3))
+            .map(|_| format!("ck_{:012x}", rng.next() >> 16))
+            .collect(),
+        card: rng
+            .chance(60)
+            .then(|| 4_471_000_000_000 + rng.next() % 1_000_000_000),
     }
 }
 
@@ -66,9 +81,19 @@ fn person(rng: &mut Rng, n: usize) -> Person {
 fn messy_email(rng: &mut Rng, email: &str) -> String {
     let cased: String = email
         .chars()
-        .map(|c| if rng.chance(20) { c.to_ascii_uppercase() } else { c })
+        .map(|c| {
+            if rng.chance(20) {
+                c.to_ascii_uppercase()
+            } else {
+                c
+            }
+        })
         .collect();
-    if rng.chance(15) { format!(" {cased} ") } else { cased }
+    if rng.chance(15) {
+        format!(" {cased} ")
+    } else {
+        cased
+    }
 }
 
 fn messy_phone(rng: &mut Rng, mobile: u32) -> String {
@@ -106,7 +131,14 @@ fn junk(rng: &mut Rng) -> Identifier {
 fn stream() -> Vec<Event> {
     let mut rng = Rng(0x1d57_17c4);
     let people: Vec<Person> = (0..PEOPLE).map(|n| person(&mut rng, n)).collect();
-    let channels = [Channel::Web, Channel::App, Channel::Store, Channel::WhatsApp, Channel::Chat, Channel::Email];
+    let channels = [
+        Channel::Web,
+        Channel::App,
+        Channel::Store,
+        Channel::WhatsApp,
+        Channel::Chat,
+        Channel::Email,
+    ];
     let start = 1_772_323_200_000_i64; // 2026-03-01T00:00:00Z
     (0..EVENTS)
         .map(|n| {
@@ -129,8 +161,12 @@ fn stream() -> Vec<Event> {
                 }
                 Channel::Store => {
                     match who.card {
-                        Some(card) => identifiers.push(Identifier::loyalty_card(messy_card(&mut rng, card))),
-                        None => identifiers.push(Identifier::email(messy_email(&mut rng, &who.email))),
+                        Some(card) => {
+                            identifiers.push(Identifier::loyalty_card(messy_card(&mut rng, card)))
+                        }
+                        None => {
+                            identifiers.push(Identifier::email(messy_email(&mut rng, &who.email)))
+                        }
                     }
                     identifiers.push(Identifier::phone(messy_phone(&mut rng, who.mobile)));
                     if rng.chance(30) {
@@ -138,7 +174,10 @@ fn stream() -> Vec<Event> {
                     }
                 }
                 _ => {
-                    identifiers.push(Identifier::chat_session(channel.clone(), format!("s-{}", rng.next() >> 20)));
+                    identifiers.push(Identifier::chat_session(
+                        channel.clone(),
+                        format!("s-{}", rng.next() >> 20),
+                    ));
                     identifiers.push(Identifier::phone(messy_phone(&mut rng, who.mobile)));
                     identifiers.push(Identifier::email(messy_email(&mut rng, &who.email)));
                 }
@@ -224,7 +263,11 @@ fn benches(c: &mut Criterion) {
     group.finish();
 
     let resolver = warm(&events, false);
-    let probes: Vec<&Identifier> = events.iter().step_by(97).flat_map(Event::identifiers).collect();
+    let probes: Vec<&Identifier> = events
+        .iter()
+        .step_by(97)
+        .flat_map(Event::identifiers)
+        .collect();
     let mut group = c.benchmark_group("lookup");
     group.throughput(Throughput::Elements(probes.len() as u64));
     group.bench_function("warm", |b| {
@@ -251,7 +294,9 @@ fn benches(c: &mut Criterion) {
             });
         });
         group.bench_function(format!("load/{name}"), |b| {
-            b.iter(|| Resolver::load_snapshot(SecretKey::derive("bench"), bytes.as_slice()).unwrap());
+            b.iter(|| {
+                Resolver::load_snapshot(SecretKey::derive("bench"), bytes.as_slice()).unwrap()
+            });
         });
     }
     group.finish();

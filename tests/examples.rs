@@ -4,11 +4,15 @@
 mod common;
 
 use std::collections::{HashMap, HashSet};
+use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::Json;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
 use common::generator::{Config, generate, pairwise_precision_recall};
 
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
@@ -77,6 +81,91 @@ fn path_str(path: &Path) -> String {
     path.to_str().expect("UTF-8 temp path").to_owned()
 }
 
+/// Parses one complete JSON text, refusing a key repeated within an object
+/// (which `serde_json::Value` would silently collapse, hiding a doubled field).
+fn parse_json(text: &str) -> serde_json::Result<Value> {
+    serde_json::from_str::<UniqueKeys>(text).map(|UniqueKeys(value)| value)
+}
+
+/// A JSON value with no duplicate key in any of its objects.
+struct UniqueKeys(Value);
+
+impl<'de> Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(UniqueKeysVisitor)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> Visitor<'de> for UniqueKeysVisitor {
+    type Value = UniqueKeys;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value without duplicate keys")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys(Value::Bool(v)))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys(Value::from(v)))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys(Value::from(v)))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys(Value::from(v)))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys(Value::from(v)))
+    }
+
+    fn visit_unit<E>(self) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys(Value::Null))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<UniqueKeys, A::Error> {
+        let mut items = Vec::new();
+        while let Some(UniqueKeys(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(UniqueKeys(Value::Array(items)))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UniqueKeys, A::Error> {
+        let mut members = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let UniqueKeys(value) = map.next_value()?;
+            if members.contains_key(&key) {
+                return Err(de::Error::custom(format_args!("duplicate key {key:?}")));
+            }
+            members.insert(key, value);
+        }
+        Ok(UniqueKeys(Value::Object(members)))
+    }
+}
+
+#[test]
+fn parse_json_refuses_duplicate_keys_at_any_depth() {
+    let value = parse_json(r#" {"a":[1,{"b":null}],"c":"x"} "#).unwrap();
+    assert_eq!(value["a"][1]["b"], Value::Null);
+    for bad in [r#"{"a":1,"a":2}"#, r#"[{"b":{"c":1,"c":1}}]"#, "{} {}"] {
+        assert!(parse_json(bad).is_err(), "{bad:?}");
+    }
+}
+
+/// The keys of a JSON object, sorted.
+fn sorted_keys(members: &Map<String, Value>) -> Vec<&str> {
+    let mut keys: Vec<&str> = members.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    keys
+}
+
 /// One profile line, checked against the spec's shape.
 struct ProfileLine {
     profile: String,
@@ -85,13 +174,8 @@ struct ProfileLine {
 }
 
 fn parse_profile(line: &str) -> ProfileLine {
-    let json = Json::parse(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
-    let fields: Vec<&str> = json
-        .as_object()
-        .expect("an object")
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let json = parse_json(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+    let fields = sorted_keys(json.as_object().expect("an object"));
     let mut expected = vec![
         "profile",
         "events",
@@ -105,7 +189,7 @@ fn parse_profile(line: &str) -> ProfileLine {
     let strings = |name: &str| -> Vec<String> {
         let items = json
             .get(name)
-            .and_then(Json::as_array)
+            .and_then(Value::as_array)
             .unwrap_or_else(|| panic!("`{name}` is a list: {line}"));
         items
             .iter()
@@ -114,7 +198,7 @@ fn parse_profile(line: &str) -> ProfileLine {
     };
     let profile = json
         .get("profile")
-        .and_then(Json::as_str)
+        .and_then(Value::as_str)
         .expect("`profile` string")
         .to_owned();
     assert!(
@@ -133,26 +217,22 @@ fn parse_profile(line: &str) -> ProfileLine {
     for name in ["first_seen", "last_seen"] {
         let value = json.get(name).expect("present");
         assert!(
-            *value == Json::Null || value.as_str().is_some_and(|t| t.ends_with('Z')),
+            value.is_null() || value.as_str().is_some_and(|t| t.ends_with('Z')),
             "{line}"
         );
     }
     let identifiers = json
         .get("identifiers")
-        .and_then(Json::as_array)
+        .and_then(Value::as_array)
         .expect("`identifiers` list")
         .iter()
         .map(|entry| {
-            let keys: Vec<&String> = entry
-                .as_object()
-                .expect("identifier object")
-                .keys()
-                .collect();
+            let keys = sorted_keys(entry.as_object().expect("identifier object"));
             assert_eq!(keys, ["type", "value"], "{line}");
             let field = |name| {
                 entry
                     .get(name)
-                    .and_then(Json::as_str)
+                    .and_then(Value::as_str)
                     .expect("string")
                     .to_owned()
             };
@@ -176,14 +256,14 @@ fn parse_rejects(text: &str) -> Vec<(u64, Option<String>, Option<String>, String
         .filter(|line| line.starts_with('{'))
         .map(|line| {
             let json =
-                Json::parse(line).unwrap_or_else(|e| panic!("reject is not JSON ({e}): {line}"));
-            let fields: Vec<&String> = json.as_object().expect("object").keys().collect();
+                parse_json(line).unwrap_or_else(|e| panic!("reject is not JSON ({e}): {line}"));
+            let fields = sorted_keys(json.as_object().expect("object"));
             assert_eq!(fields, ["error", "event", "line", "type"], "{line}");
-            let number = match json.get("line") {
-                Some(Json::Number(n)) if *n >= 1.0 && n.fract() == 0.0 => *n as u64,
+            let number = match json.get("line").and_then(Value::as_f64) {
+                Some(n) if n >= 1.0 && n.fract() == 0.0 => n as u64,
                 _ => panic!("`line` is a positive integer: {line}"),
             };
-            let optional = |name| json.get(name).and_then(Json::as_str).map(str::to_owned);
+            let optional = |name| json.get(name).and_then(Value::as_str).map(str::to_owned);
             let error = optional("error").expect("`error` string");
             assert!(!error.is_empty(), "{line}");
             (number, optional("event"), optional("type"), error)
@@ -474,12 +554,12 @@ fn hashed_output_holds_no_value_from_the_input() {
         std::fs::read_to_string(format!("{MANIFEST}/examples/data/quickstart.jsonl")).unwrap();
     let mut raw: Vec<String> = data.raw_values.clone();
     for line in quickstart.lines() {
-        let event = Json::parse(line).unwrap();
-        for identifier in event.get("identifiers").and_then(Json::as_array).unwrap() {
+        let event = parse_json(line).unwrap();
+        for identifier in event.get("identifiers").and_then(Value::as_array).unwrap() {
             raw.push(
                 identifier
                     .get("value")
-                    .and_then(Json::as_str)
+                    .and_then(Value::as_str)
                     .unwrap()
                     .to_owned(),
             );

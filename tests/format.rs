@@ -14,7 +14,9 @@
 use std::collections::BTreeMap;
 
 use idstitch::jsonl::{ProfileRecord, RejectRecord, parse_line};
-use idstitch::{Identifier, ProfileId, Region, Resolver, ResolverBuilder, SecretKey, SharedResolver};
+use idstitch::{
+    Identifier, ProfileId, Region, Resolver, ResolverBuilder, SecretKey, SharedResolver,
+};
 
 /// What a run of the format produces: profile lines and reject lines, plus
 /// the resolver for questions about ids.
@@ -47,7 +49,8 @@ fn run(input: &str, keep_values: bool) -> Output {
         rejects.extend(parsed.rejects().iter().map(RejectRecord::to_json));
         if let Some(event) = parsed.event() {
             let outcome = resolver.observe(event).unwrap();
-            rejects.extend(RejectRecord::from_observation(line, event, &outcome).map(|r| r.to_json()));
+            rejects
+                .extend(RejectRecord::from_observation(line, event, &outcome).map(|r| r.to_json()));
             if !outcome.is_replay() {
                 order.push(event.id().to_owned());
             }
@@ -55,7 +58,10 @@ fn run(input: &str, keep_values: bool) -> Output {
     }
     let mut events: BTreeMap<ProfileId, Vec<&str>> = BTreeMap::new();
     for id in &order {
-        events.entry(resolver.event_profile(id).unwrap()).or_default().push(id);
+        events
+            .entry(resolver.event_profile(id).unwrap())
+            .or_default()
+            .push(id);
     }
     let profiles = resolver
         .profiles()
@@ -110,7 +116,10 @@ fn hashed_mode_writes_keys_instead_of_values() {
         key(Identifier::cookie("ck_9f2a")),
     );
     for key in [&email, &card, &cookie] {
-        assert!(key.len() == 32 && key.bytes().all(|b| b.is_ascii_hexdigit()), "{key}");
+        assert!(
+            key.len() == 32 && key.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{key}"
+        );
     }
     // Within a kind, hashed identifiers sort by key; here there is one each.
     let expected = format!(
@@ -126,7 +135,10 @@ fn hashed_mode_writes_keys_instead_of_values() {
     );
     assert_eq!(output.profiles, vec![expected]);
     for line in &output.profiles {
-        assert!(!line.contains("devries") && !line.contains("ck_9f2a") && !line.contains("4471"), "{line}");
+        assert!(
+            !line.contains("devries") && !line.contains("ck_9f2a") && !line.contains("4471"),
+            "{line}"
+        );
     }
     // The profile id does not depend on keeping values.
     assert_eq!(id(&output, "e42"), id(&run(SPEC_EXAMPLE, true), "e42"));
@@ -158,7 +170,13 @@ fn phones_merge_rejects_are_reported_and_nothing_is_dropped() {
     let c = id(&output, "c1");
     assert_eq!(id(&output, "a2"), a);
     assert_eq!(id(&output, "a3"), a);
-    assert_eq!(output.resolver.lookup(&Identifier::cookie("ck_replayed")).unwrap(), None);
+    assert_eq!(
+        output
+            .resolver
+            .lookup(&Identifier::cookie("ck_replayed"))
+            .unwrap(),
+        None
+    );
     assert_eq!(
         output.profiles,
         vec![
@@ -247,19 +265,42 @@ fn reject_records_have_the_spec_shape() {
     let events: Vec<String> = output
         .profiles
         .iter()
-        .map(|line| line[line.find(r#""events""#).unwrap()..line.find(r#","identifiers""#).unwrap()].to_owned())
+        .map(|line| {
+            line[line.find(r#""events""#).unwrap()..line.find(r#","identifiers""#).unwrap()]
+                .to_owned()
+        })
         .collect();
-    assert_eq!(events, [r#""events":["e4"]"#, r#""events":["e5"]"#, r#""events":["e6"]"#, r#""events":["42"]"#]);
-    assert!(output.profiles[0].ends_with(r#""identifiers":[],"channels":[],"first_seen":null,"last_seen":null}"#));
+    assert_eq!(
+        events,
+        [
+            r#""events":["e4"]"#,
+            r#""events":["e5"]"#,
+            r#""events":["e6"]"#,
+            r#""events":["42"]"#
+        ]
+    );
+    assert!(
+        output.profiles[0]
+            .ends_with(r#""identifiers":[],"channels":[],"first_seen":null,"last_seen":null}"#)
+    );
 }
 
 #[test]
 fn reject_record_fields_and_escaping() {
     let record = RejectRecord::new(7, Some("e\"7\\"), Some("phone"), "line\nbreak");
-    assert_eq!(record.to_json(), r#"{"line":7,"event":"e\"7\\","type":"phone","error":"line\nbreak"}"#);
+    assert_eq!(
+        record.to_json(),
+        r#"{"line":7,"event":"e\"7\\","type":"phone","error":"line\nbreak"}"#
+    );
     let record = RejectRecord::new(1, None, None, "x");
-    assert_eq!(record.to_json(), r#"{"line":1,"event":null,"type":null,"error":"x"}"#);
-    assert_eq!((record.line(), record.event(), record.kind(), record.error()), (1, None, None, "x"));
+    assert_eq!(
+        record.to_json(),
+        r#"{"line":1,"event":null,"type":null,"error":"x"}"#
+    );
+    assert_eq!(
+        (record.line(), record.event(), record.kind(), record.error()),
+        (1, None, None, "x")
+    );
 }
 
 /// Non-ASCII and escaped ids come back as the same JSON strings; times with
@@ -324,15 +365,24 @@ fn output_is_deterministic() {
 fn profile_ids_are_stable_for_a_given_secret() {
     let output = run(SPEC_EXAMPLE, false);
     let profile = id(&output, "e42");
-    assert!(profile.starts_with("p_") && profile.len() == 18, "{profile}");
+    assert!(
+        profile.starts_with("p_") && profile.len() == 18,
+        "{profile}"
+    );
     assert_eq!(profile.parse::<ProfileId>().unwrap().to_string(), profile);
     // Another secret gives another id.
     let mut other = ResolverBuilder::new(SecretKey::derive("another secret")).build();
-    let event = parse_line(SPEC_EXAMPLE.lines().next().unwrap().as_bytes(), 1).into_event().unwrap();
+    let event = parse_line(SPEC_EXAMPLE.lines().next().unwrap().as_bytes(), 1)
+        .into_event()
+        .unwrap();
     let other_id = other.observe(&event).unwrap().profile().to_string();
     assert_ne!(other_id, profile);
     assert_eq!(profile, PINNED_PROFILE_ID);
-    let cookie = output.resolver.key_of(&Identifier::cookie("ck_9f2a")).unwrap().to_string();
+    let cookie = output
+        .resolver
+        .key_of(&Identifier::cookie("ck_9f2a"))
+        .unwrap()
+        .to_string();
     assert_eq!(cookie, PINNED_COOKIE_KEY);
 }
 

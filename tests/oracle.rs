@@ -66,7 +66,10 @@ fn event(id: &str, identifiers: &[usize]) -> Event {
 type Case = Vec<Vec<usize>>;
 
 fn events(case: &Case) -> Vec<Event> {
-    case.iter().enumerate().map(|(i, ids)| event(&format!("e{i}"), ids)).collect()
+    case.iter()
+        .enumerate()
+        .map(|(i, ids)| event(&format!("e{i}"), ids))
+        .collect()
 }
 
 fn case() -> impl Strategy<Value = Case> {
@@ -84,12 +87,19 @@ fn resolver(keep_values: bool) -> Resolver {
         .default_region(Region::NL)
         .keep_values(keep_values)
         .build();
-    assert_eq!(resolver.normalizer(), &normalizer(), "oracle and resolver normalize alike");
+    assert_eq!(
+        resolver.normalizer(),
+        &normalizer(),
+        "oracle and resolver normalize alike"
+    );
     resolver
 }
 
 fn observe_all(resolver: &mut Resolver, events: &[Event]) -> Vec<Observation> {
-    events.iter().map(|event| resolver.observe(event).unwrap()).collect()
+    events
+        .iter()
+        .map(|event| resolver.observe(event).unwrap())
+        .collect()
 }
 
 /// A normalized identifier as the oracle sees it.
@@ -159,7 +169,10 @@ impl Oracle {
             .zip(number)
             .map(|((id, _), n)| ((*id).to_owned(), n))
             .collect();
-        Oracle { component, identifiers }
+        Oracle {
+            component,
+            identifiers,
+        }
     }
 
     fn partition(&self) -> BTreeSet<BTreeSet<String>> {
@@ -181,7 +194,9 @@ fn partition<'a>(
     ids: impl Iterator<Item = &'a str>,
 ) -> BTreeSet<BTreeSet<String>> {
     group(ids.map(|id| {
-        let profile = resolver.event_profile(id).unwrap_or_else(|| panic!("{id} has no profile"));
+        let profile = resolver
+            .event_profile(id)
+            .unwrap_or_else(|| panic!("{id} has no profile"));
         (id.to_owned(), profile)
     }))
 }
@@ -190,16 +205,26 @@ fn partition<'a>(
 /// two resolvers that must be indistinguishable.
 fn answers(resolver: &Resolver, events: &[Event]) -> impl PartialEq + std::fmt::Debug + use<> {
     let lookups: Vec<Result<Option<ProfileId>, String>> = (0..POOL.len())
-        .map(|i| resolver.lookup(&identifier(i)).map_err(|error| format!("{error:?}")))
+        .map(|i| {
+            resolver
+                .lookup(&identifier(i))
+                .map_err(|error| format!("{error:?}"))
+        })
         .collect();
-    let event_profiles: Vec<Option<ProfileId>> =
-        events.iter().map(|event| resolver.event_profile(event.id())).collect();
+    let event_profiles: Vec<Option<ProfileId>> = events
+        .iter()
+        .map(|event| resolver.event_profile(event.id()))
+        .collect();
     (
         resolver.profiles().collect::<Vec<Profile>>(),
         resolver.merges().to_vec(),
         lookups,
         event_profiles,
-        (resolver.profile_count(), resolver.identifier_count(), resolver.event_count()),
+        (
+            resolver.profile_count(),
+            resolver.identifier_count(),
+            resolver.event_count(),
+        ),
     )
 }
 
@@ -474,19 +499,25 @@ proptest! {
 #[test]
 fn bridge_event_merges_into_the_oldest() {
     let events = [
-        event("web", &[0, 4]),    // cookie + email
+        event("web", &[0, 4]),     // cookie + email
         event("store", &[20, 12]), // card + national phone
-        event("chat", &[25]),     // whatsapp session
+        event("chat", &[25]),      // whatsapp session
         event("bridge", &[26, 25, 13, 6]),
     ];
     let mut resolver = resolver(true);
     let observations = observe_all(&mut resolver, &events);
     let oracle = Oracle::new(&events);
-    assert_eq!(partition(&resolver, events.iter().map(Event::id)), oracle.partition());
+    assert_eq!(
+        partition(&resolver, events.iter().map(Event::id)),
+        oracle.partition()
+    );
     let first = observations[0].profile();
     assert_eq!(resolver.canonical(first), Some(first));
     assert_eq!(observations[3].profile(), first);
     assert_eq!(resolver.profile_count(), 1);
     let retired: Vec<ProfileId> = resolver.merges().iter().map(|m| m.retired()).collect();
-    assert_eq!(retired, vec![observations[1].profile(), observations[2].profile()]);
+    assert_eq!(
+        retired,
+        vec![observations[1].profile(), observations[2].profile()]
+    );
 }

@@ -20,11 +20,17 @@ fn replay_does_not_change_snapshot_bytes() {
     let events = [
         Event::new("a").with_identifier(Identifier::cookie("ck_a")),
         Event::new("b").with_identifier(Identifier::cookie("ck_b")),
-        Event::new("ab").with_identifier(Identifier::cookie("ck_a")).with_identifier(Identifier::cookie("ck_b")),
+        Event::new("ab")
+            .with_identifier(Identifier::cookie("ck_a"))
+            .with_identifier(Identifier::cookie("ck_b")),
         Event::new("c").with_identifier(Identifier::cookie("ck_c")),
         Event::new("d").with_identifier(Identifier::cookie("ck_d")),
-        Event::new("cd").with_identifier(Identifier::cookie("ck_c")).with_identifier(Identifier::cookie("ck_d")),
-        Event::new("bd").with_identifier(Identifier::cookie("ck_b")).with_identifier(Identifier::cookie("ck_d")),
+        Event::new("cd")
+            .with_identifier(Identifier::cookie("ck_c"))
+            .with_identifier(Identifier::cookie("ck_d")),
+        Event::new("bd")
+            .with_identifier(Identifier::cookie("ck_b"))
+            .with_identifier(Identifier::cookie("ck_d")),
     ];
     for event in &events {
         let _ = resolver.observe(event).unwrap();

@@ -7,7 +7,9 @@ use idstitch::{Channel, CheckDigit, Identifier, IdentifierKind, Normalizer, Regi
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let [kind, settings, rest @ ..] = data else { return };
+    let [kind, settings, rest @ ..] = data else {
+        return;
+    };
     let raw = String::from_utf8_lossy(rest);
     let make = |value: &str| match kind % 9 {
         0 => Identifier::email(value),
@@ -36,13 +38,22 @@ fuzz_target!(|data: &[u8]| {
         normalizer.max_token_len(usize::from(settings >> 5) * 8 + 1);
     }
 
-    let Ok(out) = normalizer.normalize(&make(&raw)) else { return };
+    let Ok(out) = normalizer.normalize(&make(&raw)) else {
+        return;
+    };
     assert!(!out.is_empty(), "accepted {raw:?} as empty");
-    assert!(!out.chars().any(char::is_control), "{out:?} from {raw:?} has a control character");
+    assert!(
+        !out.chars().any(char::is_control),
+        "{out:?} from {raw:?} has a control character"
+    );
     // A chat session's output is qualified by its channel, which is a
     // different input from the bare token; the rest must be fixed points.
     if !matches!(kind % 9, 4..=6) {
         let again = normalizer.normalize(&make(&out));
-        assert_eq!(again.as_deref(), Ok(out.as_str()), "not idempotent for {raw:?}");
+        assert_eq!(
+            again.as_deref(),
+            Ok(out.as_str()),
+            "not idempotent for {raw:?}"
+        );
     }
 });

@@ -41,9 +41,18 @@ const POOL: &[(&str, &str)] = &[
     ("device_id", "\u{0}"),
 ];
 
-const CHANNELS: [Option<Channel>; 4] = [None, Some(Channel::Web), Some(Channel::WhatsApp), Some(Channel::Chat)];
-const COUNTRIES: [Option<(&str, Region)>; 4] =
-    [None, Some(("NL", Region::NL)), Some(("DE", Region::DE)), Some(("FI", Region::FI))];
+const CHANNELS: [Option<Channel>; 4] = [
+    None,
+    Some(Channel::Web),
+    Some(Channel::WhatsApp),
+    Some(Channel::Chat),
+];
+const COUNTRIES: [Option<(&str, Region)>; 4] = [
+    None,
+    Some(("NL", Region::NL)),
+    Some(("DE", Region::DE)),
+    Some(("FI", Region::FI)),
+];
 
 fn identifier(index: usize) -> Identifier {
     let (kind, raw) = POOL[index];
@@ -86,16 +95,22 @@ fn decode(mut data: &[u8]) -> Vec<Event> {
 fn oracle(events: &[Event]) -> BTreeSet<BTreeSet<String>> {
     let mut seen = BTreeSet::new();
     let firsts: Vec<&Event> = events.iter().filter(|e| seen.insert(e.id())).collect();
+    let normalizers: Vec<(Option<&str>, Normalizer)> = COUNTRIES
+        .iter()
+        .map(|country| {
+            let mut normalizer = Normalizer::default();
+            normalizer.default_region(country.map_or(Region::NL, |(_, region)| region));
+            (country.map(|(name, _)| name), normalizer)
+        })
+        .collect();
     let keys: Vec<BTreeSet<(String, String)>> = firsts
         .iter()
         .map(|event| {
-            let mut normalizer = Normalizer::default();
-            let region = COUNTRIES
+            let country = event.attrs().get("country").map(String::as_str);
+            let (_, normalizer) = normalizers
                 .iter()
-                .flatten()
-                .find(|(name, _)| event.attrs().get("country").map(String::as_str) == Some(name))
-                .map_or(Region::NL, |&(_, region)| region);
-            normalizer.default_region(region);
+                .find(|(name, _)| *name == country)
+                .expect("only known countries are generated");
             event
                 .identifiers()
                 .iter()
@@ -144,8 +159,13 @@ fn oracle(events: &[Event]) -> BTreeSet<BTreeSet<String>> {
 fn partition(resolver: &Resolver, events: &[Event]) -> BTreeSet<BTreeSet<String>> {
     let mut groups: BTreeMap<_, BTreeSet<String>> = BTreeMap::new();
     for event in events {
-        let profile = resolver.event_profile(event.id()).expect("every event has a profile");
-        groups.entry(profile).or_default().insert(event.id().to_owned());
+        let profile = resolver
+            .event_profile(event.id())
+            .expect("every event has a profile");
+        groups
+            .entry(profile)
+            .or_default()
+            .insert(event.id().to_owned());
     }
     groups.into_values().collect()
 }

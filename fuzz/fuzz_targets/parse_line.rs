@@ -10,7 +10,11 @@ use serde_json::Value;
 
 fn check_reject(record: &RejectRecord, line: u64, event: Option<&str>) {
     assert_eq!(record.line(), line);
-    assert_eq!(record.event(), event, "parse rejects name the event iff one came out");
+    assert_eq!(
+        record.event(),
+        event,
+        "parse rejects name the event iff one came out"
+    );
     let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(&record.to_json()) else {
         panic!("reject is not a JSON object: {}", record.to_json());
     };
@@ -43,7 +47,10 @@ fuzz_target!(|data: &[u8]| {
     let outcome = match resolver.observe(event) {
         Ok(outcome) => outcome,
         Err(error) => {
-            assert!(matches!(error.kind(), ErrorKind::InvalidEventId { .. }), "{error:?}");
+            assert!(
+                matches!(error.kind(), ErrorKind::InvalidEventId { .. }),
+                "{error:?}"
+            );
             assert_eq!(resolver.event_count(), 0);
             return;
         }
@@ -55,6 +62,9 @@ fuzz_target!(|data: &[u8]| {
     let profile = resolver.profile(outcome.profile()).unwrap();
     let events = [event.id()];
     let json = ProfileRecord::new(&profile, &events).to_json();
-    assert!(serde_json::from_str::<Value>(&json).is_ok_and(|v| v.is_object()), "{json}");
+    assert!(
+        serde_json::from_str::<Value>(&json).is_ok_and(|v| v.is_object()),
+        "{json}"
+    );
     assert!(resolver.observe(event).unwrap().is_replay());
 });
