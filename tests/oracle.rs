@@ -251,7 +251,7 @@ fn case_and_cut() -> impl Strategy<Value = (Case, usize)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(512))]
 
     /// (a) The resolver's partition of events is the oracle's, each profile
     /// holds exactly its component's normalized identifiers, and lookups of
@@ -368,11 +368,8 @@ proptest! {
             prop_assert!(resolver.observe(&changed).unwrap().is_replay());
         }
         prop_assert_eq!(answers(&resolver, &events), before);
-        // The bytes may differ (a replay's `find` compresses paths; see
-        // tests/regression.rs), the restored state may not.
-        let restored = Resolver::load_snapshot(SecretKey::derive("oracle"), snapshot(&resolver).as_slice()).unwrap();
-        let original = Resolver::load_snapshot(SecretKey::derive("oracle"), bytes.as_slice()).unwrap();
-        prop_assert_eq!(answers(&restored, &events), answers(&original, &events));
+        // Not even the snapshot bytes change (tests/regression.rs).
+        prop_assert_eq!(snapshot(&resolver), bytes);
     }
 
     /// (d) Every event lands in exactly one live profile, and the event
