@@ -62,7 +62,10 @@ pub trait IdentityResolverExt: IdentityResolver {
     where
         I: IntoIterator<Item = &'a Event>,
     {
-        events.into_iter().map(|event| self.observe(event)).collect()
+        events
+            .into_iter()
+            .map(|event| self.observe(event))
+            .collect()
     }
 
     /// The profile an identifier belongs to, as a view.

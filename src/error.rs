@@ -76,7 +76,9 @@ pub enum RejectReason {
     #[error("the phone number's country code is not assigned")]
     UnknownCountryCode,
     /// A national-format phone number, but no region is configured or hinted.
-    #[error("a national phone number needs a region: set a default region or send a `country` attribute")]
+    #[error(
+        "a national phone number needs a region: set a default region or send a `country` attribute"
+    )]
     NoRegion,
     /// A loyalty card number whose check digit is wrong.
     #[error("the {scheme} check digit does not match")]
@@ -85,7 +87,9 @@ pub enum RejectReason {
         scheme: CheckDigit,
     },
     /// The identifier type is not a lowercase word.
-    #[error("the identifier type must be a lowercase word of letters, digits and `_` (at most 32 bytes)")]
+    #[error(
+        "the identifier type must be a lowercase word of letters, digits and `_` (at most 32 bytes)"
+    )]
     InvalidKind,
     /// The channel is not a lowercase word.
     #[error("the channel must be a lowercase word of letters, digits and `_` (at most 32 bytes)")]
@@ -180,7 +184,9 @@ pub enum SnapshotError {
     #[error("not an idstitch snapshot")]
     NotASnapshot,
     /// Written by a format version this build cannot read.
-    #[error("snapshot format version {found} is not supported (this build reads version {supported})")]
+    #[error(
+        "snapshot format version {found} is not supported (this build reads version {supported})"
+    )]
     UnsupportedVersion {
         /// Version in the snapshot.
         found: u16,
@@ -223,7 +229,13 @@ mod tests {
         use std::error::Error as _;
         let error = Error::from(RejectReason::MissingAt);
         assert_eq!(error.to_string(), "invalid identifier");
-        assert_eq!(error.source().unwrap().to_string(), "an email address needs an `@`");
-        assert!(matches!(error.kind(), ErrorKind::InvalidIdentifier(RejectReason::MissingAt)));
+        assert_eq!(
+            error.source().unwrap().to_string(),
+            "an email address needs an `@`"
+        );
+        assert!(matches!(
+            error.kind(),
+            ErrorKind::InvalidIdentifier(RejectReason::MissingAt)
+        ));
     }
 }

@@ -143,6 +143,9 @@ mod tests {
             .with_attr("name", "Secret Person");
         let shown = format!("{event:?}");
         assert!(shown.contains("e1") && shown.contains("name"));
-        assert!(!shown.contains("secret@") && !shown.contains("Secret Person"), "{shown}");
+        assert!(
+            !shown.contains("secret@") && !shown.contains("Secret Person"),
+            "{shown}"
+        );
     }
 }

@@ -85,9 +85,7 @@ fn parse_word(text: &str) -> Option<String> {
     let valid = !text.is_empty()
         && text.len() <= MAX_NAME_LEN
         && text.as_bytes()[0].is_ascii_alphabetic()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
     valid.then(|| text.to_ascii_lowercase())
 }
 
@@ -339,26 +337,45 @@ mod tests {
             assert_eq!(kind.as_str().parse::<IdentifierKind>().unwrap(), kind);
         }
         let custom: IdentifierKind = "device_id".parse().unwrap();
-        assert_eq!(custom.to_string().parse::<IdentifierKind>().unwrap(), custom);
+        assert_eq!(
+            custom.to_string().parse::<IdentifierKind>().unwrap(),
+            custom
+        );
     }
 
     #[test]
     fn bad_kind_names_are_rejected() {
         for bad in ["", " ", "9lives", "e-mail", "a b", "ü", &"x".repeat(33)] {
-            assert_eq!(bad.parse::<IdentifierKind>(), Err(RejectReason::InvalidKind), "{bad:?}");
+            assert_eq!(
+                bad.parse::<IdentifierKind>(),
+                Err(RejectReason::InvalidKind),
+                "{bad:?}"
+            );
         }
     }
 
     #[test]
     fn built_in_names_never_become_custom_kinds() {
-        assert_eq!("EMAIL".parse::<IdentifierKind>().unwrap(), IdentifierKind::Email);
-        assert_eq!(" phone ".parse::<IdentifierKind>().unwrap(), IdentifierKind::Phone);
+        assert_eq!(
+            "EMAIL".parse::<IdentifierKind>().unwrap(),
+            IdentifierKind::Email
+        );
+        assert_eq!(
+            " phone ".parse::<IdentifierKind>().unwrap(),
+            IdentifierKind::Phone
+        );
     }
 
     #[test]
     fn channels_parse_lowercase_and_custom() {
-        assert_eq!("Call_Center".parse::<Channel>().unwrap(), Channel::CallCenter);
+        assert_eq!(
+            "Call_Center".parse::<Channel>().unwrap(),
+            Channel::CallCenter
+        );
         assert_eq!("kiosk".parse::<Channel>().unwrap().to_string(), "kiosk");
-        assert_eq!("two words".parse::<Channel>(), Err(RejectReason::InvalidChannel));
+        assert_eq!(
+            "two words".parse::<Channel>(),
+            Err(RejectReason::InvalidChannel)
+        );
     }
 }

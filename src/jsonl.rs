@@ -326,21 +326,33 @@ pub fn parse_line(bytes: &[u8], line: u64) -> ParsedLine {
         None | Some(Value::Null) => {}
         Some(Value::String(text)) => match text.parse() {
             Ok(ts) => event = event.with_ts(ts),
-            Err(error) => note(None, format!("`ts`: {error}; the event is kept without a time")),
+            Err(error) => note(
+                None,
+                format!("`ts`: {error}; the event is kept without a time"),
+            ),
         },
-        Some(_) => note(None, "`ts` must be a string; the event is kept without a time".into()),
+        Some(_) => note(
+            None,
+            "`ts` must be a string; the event is kept without a time".into(),
+        ),
     }
     let channel = match fields.remove("channel") {
         None | Some(Value::Null) => None,
         Some(Value::String(text)) => match text.parse::<Channel>() {
             Ok(channel) => Some(channel),
             Err(error) => {
-                note(None, format!("`channel`: {error}; the event is kept without a channel"));
+                note(
+                    None,
+                    format!("`channel`: {error}; the event is kept without a channel"),
+                );
                 None
             }
         },
         Some(_) => {
-            note(None, "`channel` must be a string; the event is kept without a channel".into());
+            note(
+                None,
+                "`channel` must be a string; the event is kept without a channel".into(),
+            );
             None
         }
     };
@@ -350,13 +362,17 @@ pub fn parse_line(bytes: &[u8], line: u64) -> ParsedLine {
     match fields.remove("kind") {
         None | Some(Value::Null) => {}
         Some(Value::String(kind))
-            if !kind.is_empty() && kind.len() <= MAX_KIND_LEN && !kind.chars().any(char::is_control) =>
+            if !kind.is_empty()
+                && kind.len() <= MAX_KIND_LEN
+                && !kind.chars().any(char::is_control) =>
         {
             event = event.with_kind(kind);
         }
         Some(_) => note(
             None,
-            format!("`kind` must be a string of 1 to {MAX_KIND_LEN} bytes without control characters; the event is kept without it"),
+            format!(
+                "`kind` must be a string of 1 to {MAX_KIND_LEN} bytes without control characters; the event is kept without it"
+            ),
         ),
     }
     match fields.remove("identifiers") {
@@ -372,7 +388,10 @@ pub fn parse_line(bytes: &[u8], line: u64) -> ParsedLine {
             None,
             "the event has no `identifiers` list; it is kept with none".into(),
         ),
-        Some(_) => note(None, "`identifiers` must be a list; the event is kept with none".into()),
+        Some(_) => note(
+            None,
+            "`identifiers` must be a list; the event is kept with none".into(),
+        ),
     }
     match fields.remove("attrs") {
         None | Some(Value::Null) => {}
@@ -383,7 +402,10 @@ pub fn parse_line(bytes: &[u8], line: u64) -> ParsedLine {
                     Value::Number(number) => event = event.with_attr(name, number.to_string()),
                     _ => note(
                         None,
-                        format!("attribute `{}` must be a string or a number; dropped", echo(&name)),
+                        format!(
+                            "attribute `{}` must be a string or a number; dropped",
+                            echo(&name)
+                        ),
                     ),
                 }
             }
@@ -401,12 +423,15 @@ pub fn parse_line(bytes: &[u8], line: u64) -> ParsedLine {
 /// was a valid name) and the message.
 fn identifier(entry: Value) -> Result<Identifier, (Option<String>, String)> {
     let Value::Object(mut entry) = entry else {
-        return Err((None, "an identifier must be an object with `type` and `value`".into()));
+        return Err((
+            None,
+            "an identifier must be an object with `type` and `value`".into(),
+        ));
     };
     let kind = match entry.remove("type") {
-        Some(Value::String(text)) => text.parse::<IdentifierKind>().map_err(|error| {
-            (None, format!("identifier type `{}`: {error}", echo(&text)))
-        })?,
+        Some(Value::String(text)) => text
+            .parse::<IdentifierKind>()
+            .map_err(|error| (None, format!("identifier type `{}`: {error}", echo(&text))))?,
         _ => return Err((None, "an identifier needs a `type` string".into())),
     };
     let value = match entry.remove("value") {
@@ -499,7 +524,10 @@ mod tests {
         assert_eq!(event.identifiers()[1].value(), "31612345678");
         assert_eq!(event.attrs().len(), 1);
         let kinds: Vec<Option<&str>> = parsed.rejects().iter().map(RejectRecord::kind).collect();
-        assert_eq!(kinds, vec![None, None, None, None, Some("phone"), None, None]);
+        assert_eq!(
+            kinds,
+            vec![None, None, None, None, Some("phone"), None, None]
+        );
         assert!(parsed.rejects().iter().all(|r| r.event() == Some("e1")));
     }
 

@@ -44,7 +44,11 @@ impl SecretKey {
     /// # Errors
     /// [`ErrorKind::InvalidConfig`] when `hex` is not 64 hex digits.
     pub fn from_hex(hex: &str) -> Result<Self, Error> {
-        let bad = || Error::from(ErrorKind::InvalidConfig("a secret key is 64 hex digits".into()));
+        let bad = || {
+            Error::from(ErrorKind::InvalidConfig(
+                "a secret key is 64 hex digits".into(),
+            ))
+        };
         let hex = hex.trim().as_bytes();
         if hex.len() != 64 {
             return Err(bad());
@@ -122,7 +126,11 @@ impl FromStr for IdentifierKey {
     type Err = Error;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let bad = || Error::from(ErrorKind::InvalidConfig("an identifier key is 32 hex digits".into()));
+        let bad = || {
+            Error::from(ErrorKind::InvalidConfig(
+                "an identifier key is 32 hex digits".into(),
+            ))
+        };
         let text = text.as_bytes();
         if text.len() != 32 {
             return Err(bad());
@@ -252,12 +260,18 @@ mod tests {
 
     #[test]
     fn kind_and_value_cannot_be_resplit() {
-        assert_ne!(hasher().identifier("ab", "c"), hasher().identifier("a", "bc"));
+        assert_ne!(
+            hasher().identifier("ab", "c"),
+            hasher().identifier("a", "bc")
+        );
     }
 
     #[test]
     fn events_and_identifiers_live_in_separate_domains() {
-        assert_ne!(hasher().event("x").to_bytes(), hasher().identifier("", "x").to_bytes());
+        assert_ne!(
+            hasher().event("x").to_bytes(),
+            hasher().identifier("", "x").to_bytes()
+        );
     }
 
     #[test]
@@ -273,6 +287,9 @@ mod tests {
         assert!(SecretKey::from_hex("00").is_err());
         assert!(SecretKey::from_hex(&"g".repeat(64)).is_err());
         assert!(SecretKey::from_hex(&"é".repeat(32)).is_err());
-        assert_eq!(SecretKey::from_hex(&"01".repeat(32)).unwrap(), SecretKey::from_bytes([1; 32]));
+        assert_eq!(
+            SecretKey::from_hex(&"01".repeat(32)).unwrap(),
+            SecretKey::from_bytes([1; 32])
+        );
     }
 }

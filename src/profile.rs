@@ -52,9 +52,9 @@ impl FromStr for ProfileId {
                     "a profile id is `p_` and 16 hex digits".into(),
                 ))
             })?;
-        u64::from_str_radix(hex, 16)
-            .map(ProfileId)
-            .map_err(|_| ErrorKind::InvalidConfig("a profile id is `p_` and 16 hex digits".into()).into())
+        u64::from_str_radix(hex, 16).map(ProfileId).map_err(|_| {
+            ErrorKind::InvalidConfig("a profile id is `p_` and 16 hex digits".into()).into()
+        })
     }
 }
 
@@ -125,7 +125,9 @@ impl Profile {
         &'a self,
         kind: &'a IdentifierKind,
     ) -> impl Iterator<Item = &'a ProfileIdentifier> + 'a {
-        self.identifiers.iter().filter(move |identifier| identifier.kind == *kind)
+        self.identifiers
+            .iter()
+            .filter(move |identifier| identifier.kind == *kind)
     }
 
     /// How many distinct events the profile holds.
@@ -248,7 +250,10 @@ mod tests {
         b.record_event(ts(5), Some(2));
         b.record_event(ts(9), None);
         a.absorb(&b);
-        assert_eq!((a.event_count, a.first_seen, a.last_seen), (4, ts(5), ts(9)));
+        assert_eq!(
+            (a.event_count, a.first_seen, a.last_seen),
+            (4, ts(5), ts(9))
+        );
         assert_eq!(a.channels.iter().collect::<Vec<_>>(), vec![2]);
     }
 }

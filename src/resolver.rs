@@ -255,7 +255,10 @@ impl Nodes {
                 continue;
             }
             let keys = &self.keys;
-            if index.find(key.hash64(), |&n: &u32| keys[n as usize] == key).is_some() {
+            if index
+                .find(key.hash64(), |&n: &u32| keys[n as usize] == key)
+                .is_some()
+            {
                 return Err("duplicate identifier key");
             }
             index.insert_unique(key.hash64(), node as u32, |&n| keys[n as usize].hash64());
@@ -282,7 +285,11 @@ impl ValueArena {
 
     pub(crate) fn get(&self, node: u32) -> &str {
         let node = node as usize;
-        let start = if node == 0 { 0 } else { self.ends[node - 1] as usize };
+        let start = if node == 0 {
+            0
+        } else {
+            self.ends[node - 1] as usize
+        };
         &self.text[start..self.ends[node] as usize]
     }
 
@@ -334,7 +341,9 @@ impl<T: Clone + Eq + Hash> Interner<T> {
         if let Some(&number) = self.numbers.get(name) {
             return Some(number);
         }
-        let number = u16::try_from(self.names.len()).ok().filter(|&n| n < ORPHAN - 8)?;
+        let number = u16::try_from(self.names.len())
+            .ok()
+            .filter(|&n| n < ORPHAN - 8)?;
         self.names.push(name.clone());
         self.numbers.insert(name.clone(), number);
         Some(number)
@@ -511,9 +520,8 @@ impl Resolver {
         };
         let mut scratch = std::mem::take(&mut self.scratch);
         let prepared = self.prepare(event, &mut scratch);
-        let outcome = prepared.and_then(|rejects| {
-            self.link(event, event_key, channel, &mut scratch, rejects)
-        });
+        let outcome = prepared
+            .and_then(|rejects| self.link(event, event_key, channel, &mut scratch, rejects));
         self.scratch = scratch;
         outcome
     }
@@ -717,10 +725,13 @@ impl Resolver {
             IdentifierKind::Cookie => 3,
             IdentifierKind::ChatSession => 4,
             IdentifierKind::Custom(_) => {
-                let number = self.custom_kinds.intern(kind).ok_or(ErrorKind::CapacityExceeded {
-                    what: "custom identifier kinds",
-                    limit: u64::from(ORPHAN - 8),
-                })?;
+                let number = self
+                    .custom_kinds
+                    .intern(kind)
+                    .ok_or(ErrorKind::CapacityExceeded {
+                        what: "custom identifier kinds",
+                        limit: u64::from(ORPHAN - 8),
+                    })?;
                 CUSTOM_KIND_BASE + number
             }
         })
@@ -734,7 +745,11 @@ impl Resolver {
             3 => IdentifierKind::Cookie,
             4 => IdentifierKind::ChatSession,
             ORPHAN => return None,
-            custom => self.custom_kinds.names.get(usize::from(custom - CUSTOM_KIND_BASE))?.clone(),
+            custom => self
+                .custom_kinds
+                .names
+                .get(usize::from(custom - CUSTOM_KIND_BASE))?
+                .clone(),
         })
     }
 
@@ -823,7 +838,11 @@ impl Resolver {
                 Some(ProfileIdentifier {
                     kind,
                     key: self.nodes.keys[node as usize],
-                    value: self.nodes.values.as_ref().map(|values| values.get(node).to_owned()),
+                    value: self
+                        .nodes
+                        .values
+                        .as_ref()
+                        .map(|values| values.get(node).to_owned()),
                 })
             })
             .collect();
@@ -1015,10 +1034,15 @@ mod tests {
     fn replay_changes_nothing() {
         let mut resolver = resolver();
         let first = resolver
-            .observe(&event("e1", &[Identifier::cookie("ck_1"), Identifier::email("a@b.co")]))
+            .observe(&event(
+                "e1",
+                &[Identifier::cookie("ck_1"), Identifier::email("a@b.co")],
+            ))
             .unwrap();
         // Same id, different content: still a replay.
-        let again = resolver.observe(&event("e1", &[Identifier::cookie("ck_2")])).unwrap();
+        let again = resolver
+            .observe(&event("e1", &[Identifier::cookie("ck_2")]))
+            .unwrap();
         assert!(again.is_replay());
         assert_eq!(again.profile(), first.profile());
         assert_eq!(resolver.identifier_count(), 2);
@@ -1029,17 +1053,28 @@ mod tests {
     fn bad_event_ids_are_refused_without_effect() {
         let mut resolver = resolver();
         for id in ["", "   ", "a\u{0}b", &"x".repeat(513)] {
-            let error = resolver.observe(&event(id, &[Identifier::cookie("ck_1")])).unwrap_err();
-            assert!(matches!(error.kind(), ErrorKind::InvalidEventId { .. }), "{id:?}");
+            let error = resolver
+                .observe(&event(id, &[Identifier::cookie("ck_1")]))
+                .unwrap_err();
+            assert!(
+                matches!(error.kind(), ErrorKind::InvalidEventId { .. }),
+                "{id:?}"
+            );
         }
-        assert_eq!((resolver.identifier_count(), resolver.profile_count()), (0, 0));
+        assert_eq!(
+            (resolver.identifier_count(), resolver.profile_count()),
+            (0, 0)
+        );
     }
 
     #[test]
     fn an_event_with_only_rejected_identifiers_becomes_its_own_profile() {
         let mut resolver = resolver();
         let outcome = resolver
-            .observe(&event("e1", &[Identifier::email("garbage"), Identifier::phone("")]))
+            .observe(&event(
+                "e1",
+                &[Identifier::email("garbage"), Identifier::phone("")],
+            ))
             .unwrap();
         assert_eq!(outcome.rejects().len(), 2);
         assert!(outcome.created_profile());
@@ -1056,18 +1091,32 @@ mod tests {
         let ids: Vec<ProfileId> = ["ck_a", "ck_b", "ck_c"]
             .iter()
             .enumerate()
-            .map(|(i, c)| resolver.observe(&event(&format!("e{i}"), &[Identifier::cookie(*c)])).unwrap().profile())
+            .map(|(i, c)| {
+                resolver
+                    .observe(&event(&format!("e{i}"), &[Identifier::cookie(*c)]))
+                    .unwrap()
+                    .profile()
+            })
             .collect();
         let outcome = resolver
             .observe(&event(
                 "bridge",
-                &[Identifier::cookie("ck_c"), Identifier::cookie("ck_a"), Identifier::cookie("ck_b")],
+                &[
+                    Identifier::cookie("ck_c"),
+                    Identifier::cookie("ck_a"),
+                    Identifier::cookie("ck_b"),
+                ],
             ))
             .unwrap();
         assert_eq!(outcome.profile(), ids[0]);
         let retired: Vec<ProfileId> = outcome.merges().iter().map(MergeRecord::retired).collect();
         assert_eq!(retired, vec![ids[1], ids[2]]);
-        assert!(outcome.merges().iter().all(|m| m.survivor() == ids[0] && m.event() == "bridge"));
+        assert!(
+            outcome
+                .merges()
+                .iter()
+                .all(|m| m.survivor() == ids[0] && m.event() == "bridge")
+        );
         for id in &ids {
             assert_eq!(resolver.canonical(*id), Some(ids[0]));
         }
@@ -1081,23 +1130,42 @@ mod tests {
     fn duplicate_identifiers_in_one_event_count_once() {
         let mut resolver = resolver();
         let outcome = resolver
-            .observe(&event("e1", &[Identifier::email("A@b.co"), Identifier::email("a@B.co ")]))
+            .observe(&event(
+                "e1",
+                &[Identifier::email("A@b.co"), Identifier::email("a@B.co ")],
+            ))
             .unwrap();
-        assert_eq!(resolver.profile(outcome.profile()).unwrap().identifiers().len(), 1);
+        assert_eq!(
+            resolver
+                .profile(outcome.profile())
+                .unwrap()
+                .identifiers()
+                .len(),
+            1
+        );
     }
 
     #[test]
     fn chat_sessions_are_qualified_by_channel() {
         let mut resolver = resolver();
         let whatsapp = resolver
-            .observe(&event("e1", &[Identifier::chat_session(Channel::WhatsApp, "s-1")]))
+            .observe(&event(
+                "e1",
+                &[Identifier::chat_session(Channel::WhatsApp, "s-1")],
+            ))
             .unwrap();
         let live = resolver
-            .observe(&Event::new("e2").with_channel(Channel::Chat).with_identifier(Identifier::new(IdentifierKind::ChatSession, "s-1")))
+            .observe(
+                &Event::new("e2")
+                    .with_channel(Channel::Chat)
+                    .with_identifier(Identifier::new(IdentifierKind::ChatSession, "s-1")),
+            )
             .unwrap();
         assert_ne!(whatsapp.profile(), live.profile());
         assert_eq!(
-            resolver.lookup(&Identifier::chat_session(Channel::Chat, "s-1")).unwrap(),
+            resolver
+                .lookup(&Identifier::chat_session(Channel::Chat, "s-1"))
+                .unwrap(),
             Some(live.profile())
         );
     }
@@ -1109,13 +1177,26 @@ mod tests {
             .store_region("s1", Region::FI)
             .build();
         let at = |id: &str, attrs: &[(&str, &str)]| {
-            attrs.iter().fold(event(id, &[Identifier::phone("040 1234567")]), |e, (k, v)| e.with_attr(*k, *v))
+            attrs.iter().fold(
+                event(id, &[Identifier::phone("040 1234567")]),
+                |e, (k, v)| e.with_attr(*k, *v),
+            )
         };
         let _ = resolver.observe(&at("nl", &[])).unwrap();
         let _ = resolver.observe(&at("fi", &[("store_id", "s1")])).unwrap();
-        let _ = resolver.observe(&at("de", &[("store_id", "s1"), ("country", "DE")])).unwrap();
-        for (phone, event) in [("+31401234567", "nl"), ("+358401234567", "fi"), ("+49401234567", "de")] {
-            assert_eq!(resolver.lookup(&Identifier::phone(phone)).unwrap(), resolver.event_profile(event), "{phone}");
+        let _ = resolver
+            .observe(&at("de", &[("store_id", "s1"), ("country", "DE")]))
+            .unwrap();
+        for (phone, event) in [
+            ("+31401234567", "nl"),
+            ("+358401234567", "fi"),
+            ("+49401234567", "de"),
+        ] {
+            assert_eq!(
+                resolver.lookup(&Identifier::phone(phone)).unwrap(),
+                resolver.event_profile(event),
+                "{phone}"
+            );
         }
     }
 
@@ -1123,7 +1204,10 @@ mod tests {
     fn hashed_mode_keeps_no_values() {
         let mut resolver = ResolverBuilder::new(SecretKey::derive("t")).build();
         let outcome = resolver
-            .observe(&event("e1", &[Identifier::email("secret.person@example.com")]))
+            .observe(&event(
+                "e1",
+                &[Identifier::email("secret.person@example.com")],
+            ))
             .unwrap();
         let profile = resolver.profile(outcome.profile()).unwrap();
         assert_eq!(profile.identifiers()[0].value(), None);
@@ -1136,8 +1220,14 @@ mod tests {
     fn channels_and_times_accumulate() {
         let mut resolver = resolver();
         let ts = |t: &str| t.parse().unwrap();
-        let a = Event::new("e1").with_channel(Channel::Web).with_ts(ts("2026-03-02T00:00:00Z")).with_identifier(Identifier::cookie("ck_1"));
-        let b = Event::new("e2").with_channel("kiosk".parse().unwrap()).with_ts(ts("2026-03-01T00:00:00Z")).with_identifier(Identifier::cookie("ck_1"));
+        let a = Event::new("e1")
+            .with_channel(Channel::Web)
+            .with_ts(ts("2026-03-02T00:00:00Z"))
+            .with_identifier(Identifier::cookie("ck_1"));
+        let b = Event::new("e2")
+            .with_channel("kiosk".parse().unwrap())
+            .with_ts(ts("2026-03-01T00:00:00Z"))
+            .with_identifier(Identifier::cookie("ck_1"));
         let c = Event::new("e3").with_identifier(Identifier::cookie("ck_1"));
         let id = resolver.observe(&a).unwrap().profile();
         let _ = resolver.observe(&b).unwrap();

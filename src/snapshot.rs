@@ -85,14 +85,23 @@ impl Resolver {
     /// # Errors
     /// [`SnapshotError::Io`] when writing fails.
     pub fn save_snapshot<W: Write>(&self, mut writer: W) -> Result<(), Error> {
-        let mut profiles: Vec<(u32, &ProfileState)> =
-            self.profiles.iter().map(|(&root, state)| (root, state)).collect();
+        let mut profiles: Vec<(u32, &ProfileState)> = self
+            .profiles
+            .iter()
+            .map(|(&root, state)| (root, state))
+            .collect();
         profiles.sort_unstable_by_key(|&(root, _)| root);
-        let mut founders: Vec<(ProfileId, u32)> =
-            self.founders.iter().map(|(&id, &node)| (id, node)).collect();
+        let mut founders: Vec<(ProfileId, u32)> = self
+            .founders
+            .iter()
+            .map(|(&id, &node)| (id, node))
+            .collect();
         founders.sort_unstable();
-        let mut events: Vec<(IdentifierKey, u32)> =
-            self.events.iter().map(|(&key, &node)| (key, node)).collect();
+        let mut events: Vec<(IdentifierKey, u32)> = self
+            .events
+            .iter()
+            .map(|(&key, &node)| (key, node))
+            .collect();
         events.sort_unstable();
         let state = StateRef {
             fingerprint: self.hasher.secret().fingerprint(),
@@ -205,11 +214,19 @@ fn restore(secret: SecretKey, state: State) -> Result<Resolver, &'static str> {
         (None, false) => {}
         _ => return Err("kept values do not match the configuration"),
     }
-    if !state.custom_kinds.iter().all(|kind| matches!(kind, IdentifierKind::Custom(_))) {
+    if !state
+        .custom_kinds
+        .iter()
+        .all(|kind| matches!(kind, IdentifierKind::Custom(_)))
+    {
         return Err("a built-in kind is listed as custom");
     }
     let custom_limit = 5 + state.custom_kinds.len();
-    if state.kinds.iter().any(|&kind| kind != ORPHAN && usize::from(kind) >= custom_limit) {
+    if state
+        .kinds
+        .iter()
+        .any(|&kind| kind != ORPHAN && usize::from(kind) >= custom_limit)
+    {
         return Err("node kind out of range");
     }
     if state.channels.get(..KNOWN_CHANNELS.len()) != Some(&KNOWN_CHANNELS[..]) {
@@ -252,7 +269,11 @@ fn restore(secret: SecretKey, state: State) -> Result<Resolver, &'static str> {
         if !is_root || !founder_here || profile.seq >= state.next_seq {
             return Err("profile does not match its set");
         }
-        if profile.channels.iter().any(|channel| usize::from(channel) >= channel_count) {
+        if profile
+            .channels
+            .iter()
+            .any(|channel| usize::from(channel) >= channel_count)
+        {
             return Err("profile channel out of range");
         }
         if resolver.profiles.insert(root, profile).is_some() {
@@ -276,11 +297,19 @@ mod tests {
 
     fn sample(keep_values: bool) -> (SecretKey, Resolver) {
         let secret = SecretKey::derive("snapshot test");
-        let mut resolver = ResolverBuilder::new(secret.clone()).keep_values(keep_values).build();
+        let mut resolver = ResolverBuilder::new(secret.clone())
+            .keep_values(keep_values)
+            .build();
         let events = [
-            Event::new("e1").with_identifier(Identifier::cookie("ck_1")).with_identifier(Identifier::email("a@b.co")),
-            Event::new("e2").with_channel("kiosk".parse().unwrap()).with_identifier(Identifier::cookie("ck_2")),
-            Event::new("e3").with_identifier(Identifier::cookie("ck_2")).with_identifier(Identifier::email("a@b.co")),
+            Event::new("e1")
+                .with_identifier(Identifier::cookie("ck_1"))
+                .with_identifier(Identifier::email("a@b.co")),
+            Event::new("e2")
+                .with_channel("kiosk".parse().unwrap())
+                .with_identifier(Identifier::cookie("ck_2")),
+            Event::new("e3")
+                .with_identifier(Identifier::cookie("ck_2"))
+                .with_identifier(Identifier::email("a@b.co")),
             Event::new("e4").with_identifier(Identifier::email("broken")),
             Event::new("e5").with_identifier(Identifier::new("device_id".parse().unwrap(), "d-1")),
         ];
@@ -309,7 +338,10 @@ mod tests {
             let (secret, resolver) = sample(keep_values);
             let bytes = save(&resolver);
             let restored = load(&secret, &bytes).unwrap();
-            assert_eq!(restored.profiles().collect::<Vec<_>>(), resolver.profiles().collect::<Vec<_>>());
+            assert_eq!(
+                restored.profiles().collect::<Vec<_>>(),
+                resolver.profiles().collect::<Vec<_>>()
+            );
             assert_eq!(restored.merges(), resolver.merges());
             assert_eq!(restored.event_profile("e4"), resolver.event_profile("e4"));
             assert_eq!(save(&restored), bytes, "snapshot bytes are deterministic");
@@ -338,21 +370,36 @@ mod tests {
         }
         let mut longer = bytes.clone();
         longer.push(0);
-        assert!(matches!(load(&secret, &longer), Err(SnapshotError::Truncated { .. })));
+        assert!(matches!(
+            load(&secret, &longer),
+            Err(SnapshotError::Truncated { .. })
+        ));
     }
 
     #[test]
     fn errors_name_the_problem() {
         let (secret, resolver) = sample(false);
         let bytes = save(&resolver);
-        assert!(matches!(load(&secret, b"hello"), Err(SnapshotError::NotASnapshot)));
+        assert!(matches!(
+            load(&secret, b"hello"),
+            Err(SnapshotError::NotASnapshot)
+        ));
         let mut version = bytes.clone();
         version[8] = 9;
-        assert!(matches!(load(&secret, &version), Err(SnapshotError::UnsupportedVersion { found: 9, .. })));
+        assert!(matches!(
+            load(&secret, &version),
+            Err(SnapshotError::UnsupportedVersion { found: 9, .. })
+        ));
         let mut corrupt = bytes.clone();
         *corrupt.last_mut().unwrap() ^= 1;
-        assert!(matches!(load(&secret, &corrupt), Err(SnapshotError::ChecksumMismatch)));
-        assert!(matches!(load(&SecretKey::derive("other"), &bytes), Err(SnapshotError::KeyMismatch)));
+        assert!(matches!(
+            load(&secret, &corrupt),
+            Err(SnapshotError::ChecksumMismatch)
+        ));
+        assert!(matches!(
+            load(&SecretKey::derive("other"), &bytes),
+            Err(SnapshotError::KeyMismatch)
+        ));
     }
 
     /// A payload with a valid checksum but contradictory contents (as an

@@ -166,7 +166,11 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let month_index = (5 * day_of_year + 2) / 153;
     let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
     let year = year_of_era + era * 400 + i64::from(month <= 2);
     (year, month, day)
 }
@@ -187,7 +191,10 @@ mod tests {
         assert_eq!(ts("1969-12-31T23:00:00-01:00"), Some(Timestamp(0)));
         assert_eq!(ts("1970-01-01t00:00:01.5z"), Some(Timestamp(1500)));
         assert_eq!(ts("1970-01-01 00:00:00.123456Z"), Some(Timestamp(123)));
-        assert_eq!(ts("2024-02-29T12:00:00Z").unwrap().to_string(), "2024-02-29T12:00:00Z");
+        assert_eq!(
+            ts("2024-02-29T12:00:00Z").unwrap().to_string(),
+            "2024-02-29T12:00:00Z"
+        );
         assert_eq!(ts("2016-12-31T23:59:60Z"), ts("2016-12-31T23:59:59Z"));
     }
 

@@ -116,7 +116,12 @@ impl UnionFind {
         if len > u32::MAX as usize {
             return Err("too many nodes");
         }
-        if self.parent.iter().chain(&self.next).any(|&i| i as usize >= len) {
+        if self
+            .parent
+            .iter()
+            .chain(&self.next)
+            .any(|&i| i as usize >= len)
+        {
             return Err("union-find index out of range");
         }
         if self.rank.iter().any(|&rank| rank > 32) {
