@@ -44,21 +44,9 @@ impl SecretKey {
     /// # Errors
     /// [`ErrorKind::InvalidConfig`] when `hex` is not 64 hex digits.
     pub fn from_hex(hex: &str) -> Result<Self, Error> {
-        let bad = || {
-            Error::from(ErrorKind::InvalidConfig(
-                "a secret key is 64 hex digits".into(),
-            ))
-        };
-        let hex = hex.trim().as_bytes();
-        if hex.len() != 64 {
-            return Err(bad());
-        }
-        let mut bytes = [0; 32];
-        for (byte, pair) in bytes.iter_mut().zip(hex.chunks_exact(2)) {
-            let text = std::str::from_utf8(pair).map_err(|_| bad())?;
-            *byte = u8::from_str_radix(text, 16).map_err(|_| bad())?;
-        }
-        Ok(SecretKey(bytes))
+        decode_hex(hex.trim())
+            .map(SecretKey)
+            .ok_or_else(|| ErrorKind::InvalidConfig("a secret key is 64 hex digits".into()).into())
     }
 
     /// A short public fingerprint of the secret, stored in snapshots so that a
@@ -126,22 +114,24 @@ impl FromStr for IdentifierKey {
     type Err = Error;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let bad = || {
-            Error::from(ErrorKind::InvalidConfig(
-                "an identifier key is 32 hex digits".into(),
-            ))
-        };
-        let text = text.as_bytes();
-        if text.len() != 32 {
-            return Err(bad());
-        }
-        let mut bytes = [0; 16];
-        for (byte, pair) in bytes.iter_mut().zip(text.chunks_exact(2)) {
-            let pair = std::str::from_utf8(pair).map_err(|_| bad())?;
-            *byte = u8::from_str_radix(pair, 16).map_err(|_| bad())?;
-        }
-        Ok(IdentifierKey(bytes))
+        decode_hex(text).map(IdentifierKey).ok_or_else(|| {
+            ErrorKind::InvalidConfig("an identifier key is 32 hex digits".into()).into()
+        })
     }
+}
+
+/// Exactly `2 * N` hex digits to `N` bytes.
+fn decode_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
+    let text = text.as_bytes();
+    // `from_str_radix` alone would accept a `+` sign.
+    if text.len() != 2 * N || !text.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    let mut bytes = [0; N];
+    for (byte, pair) in bytes.iter_mut().zip(text.chunks_exact(2)) {
+        *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+    }
+    Some(bytes)
 }
 
 fn truncate(hash: blake3::Hash) -> [u8; 16] {
@@ -287,6 +277,8 @@ mod tests {
         assert!(SecretKey::from_hex("00").is_err());
         assert!(SecretKey::from_hex(&"g".repeat(64)).is_err());
         assert!(SecretKey::from_hex(&"é".repeat(32)).is_err());
+        assert!(SecretKey::from_hex(&"+f".repeat(32)).is_err());
+        assert!("+f".repeat(16).parse::<IdentifierKey>().is_err());
         assert_eq!(
             SecretKey::from_hex(&"01".repeat(32)).unwrap(),
             SecretKey::from_bytes([1; 32])

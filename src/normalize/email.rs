@@ -364,16 +364,7 @@ pub(super) fn normalize(
     rules: &EmailRules,
     out: &mut String,
 ) -> Result<(), RejectReason> {
-    let text = raw.trim();
-    if text.is_empty() {
-        return Err(RejectReason::Empty);
-    }
-    if text.len() > MAX_LEN {
-        return Err(RejectReason::TooLong {
-            len: text.len(),
-            max: MAX_LEN,
-        });
-    }
+    let text = super::trimmed(raw, MAX_LEN)?;
     let at = find_at(text)?;
     let (local, domain) = (
         text.get(..at).unwrap_or(""),

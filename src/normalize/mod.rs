@@ -22,6 +22,22 @@ pub use phone::Region;
 /// them, so a megabyte-long garbage string costs one length check.
 const MAX_RAW_LEN: usize = 4096;
 
+/// Trims `raw`; rejects it when nothing is left or it is longer than
+/// `max_len` bytes. The first step of every kind.
+fn trimmed(raw: &str, max_len: usize) -> Result<&str, RejectReason> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err(RejectReason::Empty);
+    }
+    if text.len() > max_len {
+        return Err(RejectReason::TooLong {
+            len: text.len(),
+            max: max_len,
+        });
+    }
+    Ok(text)
+}
+
 /// Turns raw identifier values into canonical text, or says why it cannot.
 ///
 /// Defaults: no default phone region (national-format numbers are rejected

@@ -550,16 +550,7 @@ pub(super) fn normalize(
     region: Option<Region>,
     out: &mut String,
 ) -> Result<(), RejectReason> {
-    let text = raw.trim();
-    if text.is_empty() {
-        return Err(RejectReason::Empty);
-    }
-    if text.len() > MAX_LEN {
-        return Err(RejectReason::TooLong {
-            len: text.len(),
-            max: MAX_LEN,
-        });
-    }
+    let text = super::trimmed(raw, MAX_LEN)?;
 
     // Collect the digits (ASCII) into a stack buffer: at most one per byte.
     let bytes = text.as_bytes();

@@ -11,16 +11,7 @@ const UNKNOWN_CHANNEL: &str = "unknown";
 
 /// Trims `raw` and checks it as a token of at most `max_len` bytes.
 fn checked(raw: &str, max_len: usize) -> Result<&str, RejectReason> {
-    let token = raw.trim();
-    if token.is_empty() {
-        return Err(RejectReason::Empty);
-    }
-    if token.len() > max_len {
-        return Err(RejectReason::TooLong {
-            len: token.len(),
-            max: max_len,
-        });
-    }
+    let token = super::trimmed(raw, max_len)?;
     if token.chars().any(char::is_control) {
         return Err(RejectReason::ControlCharacter);
     }
