@@ -769,11 +769,48 @@ impl Resolver {
     /// # Errors
     /// [`ErrorKind::InvalidIdentifier`] when the value cannot be normalized.
     pub fn key_of(&self, identifier: &Identifier) -> Result<IdentifierKey, Error> {
+        self.key_in(identifier, Context::default())
+    }
+
+    fn key_in(
+        &self,
+        identifier: &Identifier,
+        context: Context<'_>,
+    ) -> Result<IdentifierKey, Error> {
         let mut value = String::new();
         self.config
             .normalizer
-            .normalize_into(identifier, Context::default(), &mut value)?;
+            .normalize_into(identifier, context, &mut value)?;
         Ok(self.hasher.identifier(identifier.kind().as_str(), &value))
+    }
+
+    /// Like [`lookup`](Self::lookup), reading a national phone number in
+    /// `region` instead of the default region, as an event with that
+    /// `country` would.
+    ///
+    /// ```
+    /// use idstitch::{Event, Identifier, Region, ResolverBuilder, SecretKey};
+    ///
+    /// let mut resolver = ResolverBuilder::new(SecretKey::derive("s")).default_region(Region::NL).build();
+    /// let till = Event::new("e1").with_attr("country", "DE").with_identifier(Identifier::phone("0170 1234567"));
+    /// let id = resolver.observe(&till).unwrap().profile();
+    /// assert_eq!(resolver.lookup_in(&Identifier::phone("0170 1234567"), Region::DE).unwrap(), Some(id));
+    /// // Read as a Dutch number it has a digit too many.
+    /// assert!(resolver.lookup(&Identifier::phone("0170 1234567")).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidIdentifier`] when the value cannot be normalized.
+    pub fn lookup_in(
+        &self,
+        identifier: &Identifier,
+        region: Region,
+    ) -> Result<Option<ProfileId>, Error> {
+        let context = Context {
+            region: Some(region),
+            channel: None,
+        };
+        Ok(self.lookup_key(self.key_in(identifier, context)?))
     }
 
     /// The profile `identifier` belongs to, or `None` if it was never seen.
