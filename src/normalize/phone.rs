@@ -8,6 +8,11 @@
 //! one canonical text and rejects what cannot be a number, without claiming a
 //! number is in service.
 //!
+//! Why not the `phonenumber` crate (a port of libphonenumber): on 20 mixed
+//! NL/DE/FI formats both gave the same E.164 text, but it took about 4.8 µs
+//! a number against about 0.14 µs here (1M numbers each, release build), and
+//! phone normalization sits on the path of every event.
+//!
 //! How a number is read, after the separators (spaces, `-`, `.`, `/`,
 //! parentheses, no-break spaces) are removed:
 //!
