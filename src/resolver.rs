@@ -573,6 +573,10 @@ impl Resolver {
                 value: start..scratch.values.len(),
             });
         }
+        if !self.config.keep_values {
+            // Hashed mode holds no value between calls, not even in a buffer.
+            wipe(&mut scratch.value);
+        }
         if self.nodes.keys.len() + scratch.pending.len() + 1 > MAX_NODES {
             return Err(ErrorKind::CapacityExceeded {
                 what: "identifiers",
@@ -934,6 +938,14 @@ impl Resolver {
     pub(crate) fn channel_number(&self, channel: &Channel) -> Option<u16> {
         self.channels.get(channel)
     }
+}
+
+/// Overwrites the text last held by `buffer` and empties it.
+fn wipe(buffer: &mut String) {
+    let len = buffer.len();
+    buffer.clear();
+    buffer.extend(std::iter::repeat_n('\0', len));
+    buffer.clear();
 }
 
 /// What is wrong with an event id, if anything.
