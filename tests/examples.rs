@@ -4,14 +4,12 @@
 mod common;
 
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use common::generator::{Config, generate, pairwise_precision_recall};
 
@@ -81,169 +79,77 @@ fn path_str(path: &Path) -> String {
     path.to_str().expect("UTF-8 temp path").to_owned()
 }
 
-/// Parses one complete JSON text, refusing a key repeated within an object
-/// (which `serde_json::Value` would silently collapse, hiding a doubled field).
-fn parse_json(text: &str) -> serde_json::Result<Value> {
-    serde_json::from_str::<UniqueKeys>(text).map(|UniqueKeys(value)| value)
-}
-
-/// A JSON value with no duplicate key in any of its objects.
-struct UniqueKeys(Value);
-
-impl<'de> Deserialize<'de> for UniqueKeys {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(UniqueKeysVisitor)
-    }
-}
-
-struct UniqueKeysVisitor;
-
-impl<'de> Visitor<'de> for UniqueKeysVisitor {
-    type Value = UniqueKeys;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value without duplicate keys")
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<UniqueKeys, E> {
-        Ok(UniqueKeys(Value::Bool(v)))
-    }
-
-    fn visit_i64<E>(self, v: i64) -> Result<UniqueKeys, E> {
-        Ok(UniqueKeys(Value::from(v)))
-    }
-
-    fn visit_u64<E>(self, v: u64) -> Result<UniqueKeys, E> {
-        Ok(UniqueKeys(Value::from(v)))
-    }
-
-    fn visit_f64<E>(self, v: f64) -> Result<UniqueKeys, E> {
-        Ok(UniqueKeys(Value::from(v)))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<UniqueKeys, E> {
-        Ok(UniqueKeys(Value::from(v)))
-    }
-
-    fn visit_unit<E>(self) -> Result<UniqueKeys, E> {
-        Ok(UniqueKeys(Value::Null))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<UniqueKeys, A::Error> {
-        let mut items = Vec::new();
-        while let Some(UniqueKeys(item)) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(UniqueKeys(Value::Array(items)))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UniqueKeys, A::Error> {
-        let mut members = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let UniqueKeys(value) = map.next_value()?;
-            if members.contains_key(&key) {
-                return Err(de::Error::custom(format_args!("duplicate key {key:?}")));
-            }
-            members.insert(key, value);
-        }
-        Ok(UniqueKeys(Value::Object(members)))
-    }
-}
-
-#[test]
-fn parse_json_refuses_duplicate_keys_at_any_depth() {
-    let value = parse_json(r#" {"a":[1,{"b":null}],"c":"x"} "#).unwrap();
-    assert_eq!(value["a"][1]["b"], Value::Null);
-    for bad in [r#"{"a":1,"a":2}"#, r#"[{"b":{"c":1,"c":1}}]"#, "{} {}"] {
-        assert!(parse_json(bad).is_err(), "{bad:?}");
-    }
-}
-
-/// The keys of a JSON object, sorted.
-fn sorted_keys(members: &Map<String, Value>) -> Vec<&str> {
-    let mut keys: Vec<&str> = members.keys().map(String::as_str).collect();
-    keys.sort_unstable();
-    keys
-}
-
-/// One profile line, checked against the spec's shape.
+/// One profile line. Parsing is strict: serde derive refuses a duplicate key,
+/// `deny_unknown_fields` an extra one, and `deserialize_with` on the nullable
+/// fields makes them required (present, possibly `null`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ProfileLine {
     profile: String,
     events: Vec<String>,
-    identifiers: Vec<(String, String)>,
+    identifiers: Vec<IdentifierLine>,
+    channels: Vec<String>,
+    #[serde(deserialize_with = "Option::deserialize")]
+    first_seen: Option<String>,
+    #[serde(deserialize_with = "Option::deserialize")]
+    last_seen: Option<String>,
+}
+
+/// One entry of a profile's `identifiers`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IdentifierLine {
+    #[serde(rename = "type")]
+    kind: String,
+    value: String,
+}
+
+/// One reject line: every field present, `event` and `type` possibly `null`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RejectLine {
+    line: u64,
+    #[serde(deserialize_with = "Option::deserialize")]
+    event: Option<String>,
+    #[serde(rename = "type", deserialize_with = "Option::deserialize")]
+    kind: Option<String>,
+    error: String,
+}
+
+#[test]
+fn profile_lines_are_parsed_strictly() {
+    let good = r#"{"profile":"p_0123456789abcdef","events":["e1"],"identifiers":[{"type":"cookie","value":"ck_1"}],"channels":[],"first_seen":null,"last_seen":null}"#;
+    serde_json::from_str::<ProfileLine>(good).unwrap();
+    for bad in [
+        good.replace(r#""channels":[]"#, r#""channels":[],"channels":[]"#),
+        good.replace(r#""value":"ck_1""#, r#""value":"ck_1","value":"ck_1""#),
+        good.replace(r#""channels":[]"#, r#""channels":[],"extra":1"#),
+        good.replace(r#""first_seen":null,"#, ""),
+        format!("{good} {{}}"),
+    ] {
+        assert!(serde_json::from_str::<ProfileLine>(&bad).is_err(), "{bad}");
+    }
 }
 
 fn parse_profile(line: &str) -> ProfileLine {
-    let json = parse_json(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
-    let fields = sorted_keys(json.as_object().expect("an object"));
-    let mut expected = vec![
-        "profile",
-        "events",
-        "identifiers",
-        "channels",
-        "first_seen",
-        "last_seen",
-    ];
-    expected.sort_unstable();
-    assert_eq!(fields, expected, "{line}");
-    let strings = |name: &str| -> Vec<String> {
-        let items = json
-            .get(name)
-            .and_then(Value::as_array)
-            .unwrap_or_else(|| panic!("`{name}` is a list: {line}"));
-        items
-            .iter()
-            .map(|item| item.as_str().expect("strings").to_owned())
-            .collect()
-    };
-    let profile = json
-        .get("profile")
-        .and_then(Value::as_str)
-        .expect("`profile` string")
-        .to_owned();
+    let parsed: ProfileLine =
+        serde_json::from_str(line).unwrap_or_else(|e| panic!("not a profile line ({e}): {line}"));
+    let profile = &parsed.profile;
     assert!(
         profile.len() == 18
             && profile.starts_with("p_")
             && profile[2..].bytes().all(|b| b.is_ascii_hexdigit()),
         "{profile}"
     );
-    let events = strings("events");
-    assert!(!events.is_empty(), "{line}");
-    let channels = strings("channels");
+    assert!(!parsed.events.is_empty(), "{line}");
     assert!(
-        channels.windows(2).all(|w| w[0] < w[1]),
+        parsed.channels.windows(2).all(|w| w[0] < w[1]),
         "channels sorted and distinct: {line}"
     );
-    for name in ["first_seen", "last_seen"] {
-        let value = json.get(name).expect("present");
-        assert!(
-            value.is_null() || value.as_str().is_some_and(|t| t.ends_with('Z')),
-            "{line}"
-        );
+    for value in [&parsed.first_seen, &parsed.last_seen] {
+        assert!(value.as_ref().is_none_or(|t| t.ends_with('Z')), "{line}");
     }
-    let identifiers = json
-        .get("identifiers")
-        .and_then(Value::as_array)
-        .expect("`identifiers` list")
-        .iter()
-        .map(|entry| {
-            let keys = sorted_keys(entry.as_object().expect("identifier object"));
-            assert_eq!(keys, ["type", "value"], "{line}");
-            let field = |name| {
-                entry
-                    .get(name)
-                    .and_then(Value::as_str)
-                    .expect("string")
-                    .to_owned()
-            };
-            (field("type"), field("value"))
-        })
-        .collect();
-    ProfileLine {
-        profile,
-        events,
-        identifiers,
-    }
+    parsed
 }
 
 fn parse_profiles(stdout: &[u8]) -> Vec<ProfileLine> {
@@ -255,18 +161,16 @@ fn parse_rejects(text: &str) -> Vec<(u64, Option<String>, Option<String>, String
     text.lines()
         .filter(|line| line.starts_with('{'))
         .map(|line| {
-            let json =
-                parse_json(line).unwrap_or_else(|e| panic!("reject is not JSON ({e}): {line}"));
-            let fields = sorted_keys(json.as_object().expect("object"));
-            assert_eq!(fields, ["error", "event", "line", "type"], "{line}");
-            let number = match json.get("line").and_then(Value::as_f64) {
-                Some(n) if n >= 1.0 && n.fract() == 0.0 => n as u64,
-                _ => panic!("`line` is a positive integer: {line}"),
-            };
-            let optional = |name| json.get(name).and_then(Value::as_str).map(str::to_owned);
-            let error = optional("error").expect("`error` string");
+            let RejectLine {
+                line: number,
+                event,
+                kind,
+                error,
+            } = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("not a reject line ({e}): {line}"));
+            assert!(number >= 1, "`line` is a positive integer: {line}");
             assert!(!error.is_empty(), "{line}");
-            (number, optional("event"), optional("type"), error)
+            (number, event, kind, error)
         })
         .collect()
 }
@@ -528,13 +432,15 @@ fn resolve_reports_garbage_and_keeps_every_valid_event() {
     let g1: Vec<&str> = profiles[0]
         .identifiers
         .iter()
-        .map(|(_, v)| v.as_str())
+        .map(|identifier| identifier.value.as_str())
         .collect();
     assert_eq!(g1, ["g1@example.com", "ck_g1"], "the replay added nothing");
-    assert_eq!(
-        profiles[2].identifiers,
-        [("email".to_owned(), "g3@example.com".to_owned())]
-    );
+    let g3: Vec<(&str, &str)> = profiles[2]
+        .identifiers
+        .iter()
+        .map(|identifier| (identifier.kind.as_str(), identifier.value.as_str()))
+        .collect();
+    assert_eq!(g3, [("email", "g3@example.com")]);
     assert!(
         profiles[3].identifiers.is_empty(),
         "an event with no identifier is a profile too"
@@ -554,7 +460,7 @@ fn hashed_output_holds_no_value_from_the_input() {
         std::fs::read_to_string(format!("{MANIFEST}/examples/data/quickstart.jsonl")).unwrap();
     let mut raw: Vec<String> = data.raw_values.clone();
     for line in quickstart.lines() {
-        let event = parse_json(line).unwrap();
+        let event: Value = serde_json::from_str(line).unwrap();
         for identifier in event.get("identifiers").and_then(Value::as_array).unwrap() {
             raw.push(
                 identifier
@@ -584,16 +490,18 @@ fn hashed_output_holds_no_value_from_the_input() {
     for (a, b) in plain.iter().zip(&hashed_profiles) {
         assert_eq!((&a.profile, &a.events), (&b.profile, &b.events));
         assert_eq!(a.identifiers.len(), b.identifiers.len());
-        for (_, value) in &b.identifiers {
+        for IdentifierLine { value, .. } in &b.identifiers {
             assert!(
                 value.len() == 32 && value.bytes().all(|b| b.is_ascii_hexdigit()),
                 "{value}"
             );
         }
     }
-    let normalized = plain
-        .iter()
-        .flat_map(|p| p.identifiers.iter().map(|(_, v)| v.clone()));
+    let normalized = plain.iter().flat_map(|p| {
+        p.identifiers
+            .iter()
+            .map(|identifier| identifier.value.clone())
+    });
     let shown = [text(&hashed.stdout), text(&hashed.stderr)].concat();
     let mut checked = 0;
     for value in raw.into_iter().chain(normalized) {
