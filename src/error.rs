@@ -168,6 +168,9 @@ pub enum ErrorKind {
         /// The limit.
         limit: u64,
     },
+    /// The resolver was built without evidence, so it cannot explain links.
+    #[error("this resolver keeps no evidence: build it with keep_evidence(true) to explain links")]
+    EvidenceNotKept,
     /// A snapshot could not be written or read back.
     #[error("snapshot failed")]
     Snapshot(#[from] SnapshotError),

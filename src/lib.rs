@@ -71,6 +71,7 @@
 mod api;
 mod error;
 mod event;
+mod evidence;
 mod identifier;
 #[cfg(feature = "jsonl")]
 pub mod jsonl;
@@ -85,6 +86,7 @@ mod union_find;
 pub use api::{IdentityResolver, IdentityResolverExt, SharedResolver};
 pub use error::{Error, ErrorKind, RejectReason, SnapshotError};
 pub use event::Event;
+pub use evidence::{Explanation, Link, LinkRule};
 pub use identifier::{Channel, CustomChannel, CustomKind, Identifier, IdentifierKind};
 pub use key::{IdentifierKey, SecretKey};
 pub use normalize::{CheckDigit, EmailProviderRule, EmailRules, Normalizer, Region};

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind, RejectReason};
 use crate::event::Event;
+use crate::evidence::{EventRecord, Evidence, Explanation, Link, LinkRule};
 use crate::identifier::{Channel, Identifier, IdentifierKind};
 use crate::key::{IdentifierKey, KeyHasher, PrehashedState, SecretKey};
 use crate::normalize::{CheckDigit, Context, EmailRules, Normalizer, Region};
@@ -52,6 +53,7 @@ pub struct ResolverBuilder {
 pub(crate) struct Config {
     pub(crate) normalizer: Normalizer,
     pub(crate) keep_values: bool,
+    pub(crate) keep_evidence: bool,
     pub(crate) max_identifiers_per_event: usize,
     pub(crate) store_regions: BTreeMap<String, Region>,
 }
@@ -64,6 +66,7 @@ impl ResolverBuilder {
             config: Config {
                 normalizer: Normalizer::default(),
                 keep_values: false,
+                keep_evidence: true,
                 max_identifiers_per_event: 64,
                 store_regions: BTreeMap::new(),
             },
@@ -102,6 +105,25 @@ impl ResolverBuilder {
     /// ```
     pub fn keep_values(mut self, keep: bool) -> Self {
         self.config.keep_values = keep;
+        self
+    }
+
+    /// Keeps the evidence behind every link (`true`, the default): which
+    /// event put which identifiers together, so that
+    /// [`Resolver::explain`] can say why two identifiers share a profile.
+    /// `false` keeps only the union-find: faster and smaller, but nothing
+    /// can be explained.
+    ///
+    /// ```
+    /// use idstitch::{Event, Identifier, ResolverBuilder, SecretKey};
+    ///
+    /// let mut resolver = ResolverBuilder::new(SecretKey::derive("s")).keep_evidence(false).build();
+    /// let event = Event::new("e1").with_identifier(Identifier::cookie("ck_1")).with_identifier(Identifier::cookie("ck_2"));
+    /// resolver.observe(&event).unwrap();
+    /// assert!(resolver.explain(&Identifier::cookie("ck_1"), &Identifier::cookie("ck_2")).is_err());
+    /// ```
+    pub fn keep_evidence(mut self, keep: bool) -> Self {
+        self.config.keep_evidence = keep;
         self
     }
 
@@ -426,6 +448,8 @@ pub struct Resolver {
     pub(crate) events: HashMap<IdentifierKey, u32, PrehashedState>,
     pub(crate) merges: Vec<MergeRecord>,
     pub(crate) next_seq: u64,
+    /// Why identifiers are linked, when the resolver keeps evidence.
+    pub(crate) evidence: Option<Evidence>,
     /// Reused by `observe` so that normalizing allocates nothing per call.
     scratch: Scratch,
 }
@@ -440,6 +464,8 @@ struct Scratch {
     touched: Vec<(u32, IdentifierKey)>,
     /// Nodes created for identifiers seen for the first time.
     fresh: Vec<u32>,
+    /// The node of every identifier of the event, for the evidence.
+    linked: Vec<u32>,
 }
 
 /// A normalized, keyed identifier of the event being observed.
@@ -459,6 +485,10 @@ impl std::fmt::Debug for Resolver {
             .field("identifiers", &self.identifier_count())
             .field("profiles", &self.profile_count())
             .field("events", &self.event_count())
+            .field(
+                "evidence_events",
+                &self.evidence.as_ref().map(Evidence::event_count),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -471,6 +501,7 @@ impl Resolver {
         };
         let channels = Interner::from_names(KNOWN_CHANNELS.to_vec())
             .unwrap_or_else(|_| unreachable!("the known channels are distinct"));
+        let evidence = config.keep_evidence.then(Evidence::default);
         Resolver {
             config,
             hasher,
@@ -482,6 +513,7 @@ impl Resolver {
             events: HashMap::default(),
             merges: Vec::new(),
             next_seq: 0,
+            evidence,
             scratch: Scratch::default(),
         }
     }
@@ -577,7 +609,11 @@ impl Resolver {
             // Hashed mode holds no value between calls, not even in a buffer.
             wipe(&mut scratch.value);
         }
-        if self.nodes.keys.len() + scratch.pending.len() + 1 > MAX_NODES {
+        let evidence_full = self
+            .evidence
+            .as_ref()
+            .is_some_and(|evidence| evidence.room() < scratch.pending.len() + 1);
+        if evidence_full || self.nodes.keys.len() + scratch.pending.len() + 1 > MAX_NODES {
             return Err(ErrorKind::CapacityExceeded {
                 what: "identifiers",
                 limit: MAX_NODES as u64,
@@ -602,23 +638,29 @@ impl Resolver {
             values,
             touched,
             fresh,
+            linked,
             ..
         } = scratch;
         touched.clear();
         fresh.clear();
+        linked.clear();
         for pending in pending.iter() {
-            match self.nodes.find_key(pending.key) {
+            let node = match self.nodes.find_key(pending.key) {
                 Some(node) => {
                     let root = self.nodes.sets.find(node);
                     if !touched.iter().any(|&(r, _)| r == root) {
                         touched.push((root, pending.key));
                     }
+                    node
                 }
                 None => {
                     let value = &values[pending.value.clone()];
-                    fresh.push(self.nodes.push(pending.key, pending.kind, value));
+                    let node = self.nodes.push(pending.key, pending.kind, value);
+                    fresh.push(node);
+                    node
                 }
-            }
+            };
+            linked.push(node);
         }
         let anchor = match (touched.first(), fresh.first()) {
             (Some(&(root, _)), _) => root,
@@ -673,6 +715,19 @@ impl Resolver {
             }
         }
         state.record_event(event.ts(), channel);
+        if let Some(evidence) = &mut self.evidence {
+            evidence.grow(self.nodes.keys.len());
+            if linked.len() >= 2 {
+                evidence.record(
+                    linked,
+                    EventRecord {
+                        event: event.id().into(),
+                        channel,
+                        ts: event.ts(),
+                    },
+                );
+            }
+        }
         let profile = state.id;
         self.profiles.insert(root, state);
         self.events.insert(event_key, anchor);
@@ -868,24 +923,105 @@ impl Resolver {
         roots.into_iter().map(|(_, root)| self.view(root))
     }
 
+    /// The identifier at `node`, as profiles and explanations show it;
+    /// `None` for an orphan event's node.
+    fn identifier_at(&self, node: u32) -> Option<ProfileIdentifier> {
+        Some(ProfileIdentifier {
+            kind: self.kind_of(*self.nodes.kinds.get(node as usize)?)?,
+            key: self.nodes.keys[node as usize],
+            value: self
+                .nodes
+                .values
+                .as_ref()
+                .map(|values| values.get(node).to_owned()),
+        })
+    }
+
+    /// Why `a` and `b` are in the same profile: the shortest chain of
+    /// events that links them, each link naming two identifiers and the event
+    /// that saw them together. `Ok(None)` when they are not linked (or one
+    /// was never seen); an empty chain when they are the same identifier.
+    ///
+    /// ```
+    /// use idstitch::{Channel, Event, Identifier, ResolverBuilder, SecretKey};
+    ///
+    /// let mut resolver = ResolverBuilder::new(SecretKey::derive("s")).keep_values(true).build();
+    /// resolver.observe(&Event::new("login").with_channel(Channel::Web)
+    ///     .with_identifier(Identifier::cookie("ck_1")).with_identifier(Identifier::email("jan@example.com"))).unwrap();
+    /// resolver.observe(&Event::new("till").with_channel(Channel::Store)
+    ///     .with_identifier(Identifier::email("jan@example.com")).with_identifier(Identifier::loyalty_card("4471-0092"))).unwrap();
+    ///
+    /// let why = resolver.explain(&Identifier::cookie("ck_1"), &Identifier::loyalty_card("44710092")).unwrap().unwrap();
+    /// let chain: Vec<String> = why.links().iter()
+    ///     .map(|link| format!("{} -[{}]- {}", link.from(), link.event(), link.to()))
+    ///     .collect();
+    /// assert_eq!(chain, ["ck_1 -[login]- jan@example.com", "jan@example.com -[till]- 44710092"]);
+    /// assert_eq!(why.links()[1].channel(), Some(&Channel::Store));
+    /// ```
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidIdentifier`] when either value cannot be
+    /// normalized; [`ErrorKind::EvidenceNotKept`] when the resolver was built
+    /// with [`keep_evidence(false)`](ResolverBuilder::keep_evidence).
+    pub fn explain(&self, a: &Identifier, b: &Identifier) -> Result<Option<Explanation>, Error> {
+        let evidence = self.evidence.as_ref().ok_or(ErrorKind::EvidenceNotKept)?;
+        let (a, b) = (self.key_of(a)?, self.key_of(b)?);
+        let (Some(a), Some(b)) = (self.nodes.find_key(a), self.nodes.find_key(b)) else {
+            return Ok(None);
+        };
+        Ok(self.explain_nodes(evidence, a, b))
+    }
+
+    /// Why two profile ids lead to the same profile (one was merged into the
+    /// other, perhaps through others): the chain of evidence between the
+    /// identifiers that founded them. `Ok(None)` when they are different
+    /// profiles or an id was never issued.
+    ///
+    /// # Errors
+    /// [`ErrorKind::EvidenceNotKept`] when the resolver keeps no evidence.
+    pub fn explain_profiles(
+        &self,
+        a: ProfileId,
+        b: ProfileId,
+    ) -> Result<Option<Explanation>, Error> {
+        let evidence = self.evidence.as_ref().ok_or(ErrorKind::EvidenceNotKept)?;
+        let (Some(&a), Some(&b)) = (self.founders.get(&a), self.founders.get(&b)) else {
+            return Ok(None);
+        };
+        Ok(self.explain_nodes(evidence, a, b))
+    }
+
+    fn explain_nodes(&self, evidence: &Evidence, a: u32, b: u32) -> Option<Explanation> {
+        if self.nodes.sets.find_root(a) != self.nodes.sets.find_root(b) {
+            return None;
+        }
+        let links = evidence
+            .explain(a, b)?
+            .into_iter()
+            .map(|step| {
+                let record = evidence.record_at(step.record);
+                Some(Link {
+                    from: self.identifier_at(step.from)?,
+                    to: self.identifier_at(step.to)?,
+                    event: record.event.to_string(),
+                    rule: LinkRule::SameEvent,
+                    channel: record
+                        .channel
+                        .and_then(|number| self.channels.names.get(usize::from(number)).cloned()),
+                    ts: record.ts,
+                })
+            })
+            .collect::<Option<Vec<Link>>>()?;
+        Some(Explanation { links })
+    }
+
     fn view(&self, root: u32) -> Profile {
         let state = &self.profiles[&root];
         let mut identifiers: Vec<ProfileIdentifier> = self
             .nodes
             .sets
             .members(root)
-            .filter_map(|node| {
-                let kind = self.kind_of(self.nodes.kinds[node as usize])?;
-                Some(ProfileIdentifier {
-                    kind,
-                    key: self.nodes.keys[node as usize],
-                    value: self
-                        .nodes
-                        .values
-                        .as_ref()
-                        .map(|values| values.get(node).to_owned()),
-                })
-            })
+            .filter_map(|node| self.identifier_at(node))
             .collect();
         identifiers.sort_by(|a, b| (&a.kind, &a.value, a.key).cmp(&(&b.kind, &b.value, b.key)));
         let mut channels: Vec<Channel> = state
@@ -1173,6 +1309,62 @@ mod tests {
         assert_eq!(resolver.merges().len(), 2);
         let via_b = resolver.key_of(&Identifier::cookie("ck_b")).unwrap();
         assert_eq!(outcome.merges()[0].via(), via_b);
+    }
+
+    #[test]
+    fn merged_profiles_are_explained_through_their_founders() {
+        let mut resolver = resolver();
+        let a = resolver
+            .observe(&event("a", &[Identifier::cookie("ck_a")]))
+            .unwrap()
+            .profile();
+        let b = resolver
+            .observe(&event("b", &[Identifier::cookie("ck_b")]))
+            .unwrap()
+            .profile();
+        assert_eq!(resolver.explain_profiles(a, b).unwrap(), None);
+        let _ = resolver
+            .observe(&event(
+                "ab",
+                &[Identifier::cookie("ck_b"), Identifier::cookie("ck_a")],
+            ))
+            .unwrap();
+        let why = resolver.explain_profiles(b, a).unwrap().unwrap();
+        let chain: Vec<(&str, &str, Option<&str>)> = why
+            .links()
+            .iter()
+            .map(|link| {
+                (
+                    link.from().value().unwrap(),
+                    link.event(),
+                    link.to().value(),
+                )
+            })
+            .collect();
+        assert_eq!(chain, vec![("ck_b", "ab", Some("ck_a"))]);
+        assert_eq!(why.links()[0].rule(), &crate::LinkRule::SameEvent);
+        assert_eq!(
+            resolver.explain_profiles(a, a).unwrap().unwrap().links(),
+            &[]
+        );
+        assert_eq!(resolver.explain_profiles(a, ProfileId(7)).unwrap(), None);
+    }
+
+    #[test]
+    fn without_evidence_nothing_is_explained_and_nothing_is_kept() {
+        let mut resolver = ResolverBuilder::new(SecretKey::derive("t"))
+            .keep_evidence(false)
+            .build();
+        let id = resolver
+            .observe(&event(
+                "ab",
+                &[Identifier::cookie("ck_b"), Identifier::cookie("ck_a")],
+            ))
+            .unwrap()
+            .profile();
+        assert!(resolver.evidence.is_none());
+        let error = resolver.explain_profiles(id, id).unwrap_err();
+        assert!(matches!(error.kind(), ErrorKind::EvidenceNotKept));
     }
 
     #[test]

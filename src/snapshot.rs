@@ -10,6 +10,7 @@ use std::io::{Read, Write};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, SnapshotError};
+use crate::evidence::Evidence;
 use crate::identifier::{Channel, IdentifierKind};
 use crate::key::{IdentifierKey, KeyHasher, SecretKey};
 use crate::profile::{ProfileId, ProfileState};
@@ -39,6 +40,7 @@ struct StateRef<'a> {
     events: Vec<(IdentifierKey, u32)>,
     merges: &'a [MergeRecord],
     next_seq: u64,
+    evidence: Option<&'a Evidence>,
 }
 
 /// The state as read back.
@@ -57,6 +59,7 @@ struct State {
     events: Vec<(IdentifierKey, u32)>,
     merges: Vec<MergeRecord>,
     next_seq: u64,
+    evidence: Option<Evidence>,
 }
 
 impl Resolver {
@@ -117,6 +120,7 @@ impl Resolver {
             events,
             merges: &self.merges,
             next_seq: self.next_seq,
+            evidence: self.evidence.as_ref(),
         };
         let payload = postcard::to_allocvec(&state)
             .map_err(|error| SnapshotError::Decode(error.to_string()))?;
@@ -285,6 +289,17 @@ fn restore(secret: SecretKey, state: State) -> Result<Resolver, &'static str> {
             return Err("event out of range or repeated");
         }
     }
+    match (&state.evidence, resolver.config.keep_evidence) {
+        (Some(evidence), true) => {
+            let sets = &resolver.nodes.sets;
+            evidence.validate(len, resolver.channels.names.len(), |node| {
+                sets.find_root(node)
+            })?;
+        }
+        (None, false) => {}
+        _ => return Err("kept evidence does not match the configuration"),
+    }
+    resolver.evidence = state.evidence;
     resolver.merges = state.merges;
     resolver.next_seq = state.next_seq;
     Ok(resolver)
@@ -346,6 +361,25 @@ mod tests {
             assert_eq!(restored.event_profile("e4"), resolver.event_profile("e4"));
             assert_eq!(save(&restored), bytes, "snapshot bytes are deterministic");
         }
+    }
+
+    #[test]
+    fn resolvers_without_evidence_round_trip_too() {
+        let secret = SecretKey::derive("no evidence");
+        let mut resolver = ResolverBuilder::new(secret.clone())
+            .keep_evidence(false)
+            .build();
+        let event = Event::new("e1")
+            .with_identifier(Identifier::cookie("ck_1"))
+            .with_identifier(Identifier::cookie("ck_2"));
+        let _ = resolver.observe(&event).unwrap();
+        let bytes = save(&resolver);
+        let restored = load(&secret, &bytes).unwrap();
+        assert!(restored.evidence.is_none());
+        assert_eq!(
+            restored.profiles().collect::<Vec<_>>(),
+            resolver.profiles().collect::<Vec<_>>()
+        );
     }
 
     #[test]

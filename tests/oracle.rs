@@ -518,3 +518,81 @@ fn bridge_event_merges_into_the_oldest() {
         vec![observations[1].profile(), observations[2].profile()]
     );
 }
+
+/// The oracle's answer to "why": for each event (first occurrence), its
+/// normalized identifiers; and the fewest events that chain `a` to `b`, by
+/// breadth-first search over identifiers that share an event.
+fn shortest_chain(events: &[(String, BTreeSet<Key>)], a: &Key, b: &Key) -> Option<usize> {
+    let mut distance = HashMap::from([(a.clone(), 0)]);
+    let mut queue = VecDeque::from([a.clone()]);
+    while let Some(key) = queue.pop_front() {
+        if &key == b {
+            return Some(distance[&key]);
+        }
+        for (_, keys) in events.iter().filter(|(_, keys)| keys.contains(&key)) {
+            for next in keys {
+                if !distance.contains_key(next) {
+                    distance.insert(next.clone(), distance[&key] + 1);
+                    queue.push_back(next.clone());
+                }
+            }
+        }
+    }
+    None
+}
+
+proptest! {
+    // Each case explains every ordered pair of the pool: 900 questions.
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// `explain` gives a chain exactly when two identifiers share a profile;
+    /// each link's event really held both identifiers, the links join end
+    /// to end from `a` to `b`, and no shorter chain exists.
+    #[test]
+    fn explanations_are_true_and_shortest(case in case()) {
+        let events = events(&case);
+        let mut resolver = resolver(true);
+        observe_all(&mut resolver, &events);
+        let normalizer = normalizer();
+        let key = |index: usize| -> Option<Key> {
+            let identifier = identifier(index);
+            let value = normalizer.normalize(&identifier).ok()?;
+            Some((identifier.kind().as_str().to_owned(), value))
+        };
+        let mut seen_ids = BTreeSet::new();
+        let seen: Vec<(String, BTreeSet<Key>)> = events
+            .iter()
+            .filter(|event| seen_ids.insert(event.id()))
+            .map(|event| {
+                let keys = (0..POOL.len())
+                    .filter(|&i| event.identifiers().contains(&identifier(i)))
+                    .filter_map(key)
+                    .collect();
+                (event.id().to_owned(), keys)
+            })
+            .collect();
+        let shown = |id: &idstitch::ProfileIdentifier| -> Key {
+            (id.kind().as_str().to_owned(), id.value().unwrap().to_owned())
+        };
+        for a in 0..POOL.len() {
+            for b in 0..POOL.len() {
+                let (Some(key_a), Some(key_b)) = (key(a), key(b)) else {
+                    continue;
+                };
+                let explained = resolver.explain(&identifier(a), &identifier(b)).unwrap();
+                let expected = shortest_chain(&seen, &key_a, &key_b)
+                    .filter(|_| seen.iter().any(|(_, keys)| keys.contains(&key_a)));
+                prop_assert_eq!(explained.as_ref().map(|e| e.links().len()), expected, "{:?} {:?}", key_a, key_b);
+                let Some(explanation) = explained else { continue };
+                let mut at = key_a.clone();
+                for link in explanation.links() {
+                    prop_assert_eq!(shown(link.from()), at.clone());
+                    let held = &seen.iter().find(|(id, _)| id == link.event()).unwrap().1;
+                    prop_assert!(held.contains(&shown(link.from())) && held.contains(&shown(link.to())));
+                    at = shown(link.to());
+                }
+                prop_assert_eq!(at, key_b);
+            }
+        }
+    }
+}

@@ -1,0 +1,336 @@
+//! The evidence behind every link: which events put which identifiers
+//! together.
+//!
+//! The union-find answers "same profile?" fast but forgets why. This graph
+//! keeps the why: a bipartite graph of identifier vertices and event
+//! vertices, an edge wherever an event carried an identifier. Two identifiers
+//! are linked exactly when a path joins them, and that path, read as
+//! identifier → event → identifier → …, is the chain of evidence. Events stay
+//! whole (a hyperedge, not a star or a clique), so removing one identifier
+//! later leaves the event's other identifiers joined, as they were seen.
+//! Events with a single identifier link nothing and are not stored.
+
+use std::collections::VecDeque;
+
+use hashbrown::HashMap;
+use petgraph::Undirected;
+use petgraph::stable_graph::{NodeIndex, StableGraph};
+use serde::{Deserialize, Serialize};
+
+use crate::identifier::Channel;
+use crate::key::PrehashedState;
+use crate::profile::ProfileIdentifier;
+use crate::time::Timestamp;
+
+/// Why two identifiers share a profile: a chain of links, each two
+/// identifiers seen together in one event. From
+/// [`Resolver::explain`](crate::Resolver::explain).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    pub(crate) links: Vec<Link>,
+}
+
+impl Explanation {
+    /// The links in order: the first starts at the first identifier asked
+    /// about, each next one starts where the last ended. Empty when both
+    /// were the same identifier.
+    pub fn links(&self) -> &[Link] {
+        &self.links
+    }
+}
+
+/// One link of an [`Explanation`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub(crate) from: ProfileIdentifier,
+    pub(crate) to: ProfileIdentifier,
+    pub(crate) event: String,
+    pub(crate) rule: LinkRule,
+    pub(crate) channel: Option<Channel>,
+    pub(crate) ts: Option<Timestamp>,
+}
+
+impl Link {
+    /// The identifier the link starts at.
+    pub fn from(&self) -> &ProfileIdentifier {
+        &self.from
+    }
+
+    /// The identifier the link leads to.
+    pub fn to(&self) -> &ProfileIdentifier {
+        &self.to
+    }
+
+    /// The id of the event that is the evidence.
+    pub fn event(&self) -> &str {
+        &self.event
+    }
+
+    /// Which rule made the link.
+    pub fn rule(&self) -> &LinkRule {
+        &self.rule
+    }
+
+    /// The event's channel, if it had one.
+    pub fn channel(&self) -> Option<&Channel> {
+        self.channel.as_ref()
+    }
+
+    /// The event's time, if it had one.
+    pub fn ts(&self) -> Option<Timestamp> {
+        self.ts
+    }
+}
+
+/// The rule behind a link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LinkRule {
+    /// Both identifiers were seen in the same event.
+    SameEvent,
+}
+
+/// A vertex: an identifier (its union-find node) or an event (its record).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+enum Vertex {
+    Identifier(u32),
+    Event(u32),
+}
+
+/// Why an event's identifiers are linked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct EventRecord {
+    pub(crate) event: Box<str>,
+    pub(crate) channel: Option<u16>,
+    pub(crate) ts: Option<Timestamp>,
+}
+
+/// The evidence graph. Vertex and edge indices stay inside this module.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Evidence {
+    graph: StableGraph<Vertex, (), Undirected, u32>,
+    /// Union-find node → its vertex, [`NO_VERTEX`] until it is first linked.
+    vertex_of: Vec<u32>,
+    records: Vec<EventRecord>,
+}
+
+const NO_VERTEX: u32 = u32::MAX;
+
+/// One step of a chain of evidence: `from` and `to` were seen in `record`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Step {
+    pub(crate) from: u32,
+    pub(crate) to: u32,
+    pub(crate) record: u32,
+}
+
+impl Evidence {
+    /// Vertices the graph can still take; the caller checks before
+    /// [`record`](Self::record) so that it never overflows.
+    pub(crate) fn room(&self) -> usize {
+        (u32::MAX as usize - 1).saturating_sub(self.graph.node_count())
+    }
+
+    /// Registers union-find nodes up to `len` (new nodes have no vertex yet).
+    pub(crate) fn grow(&mut self, len: usize) {
+        self.vertex_of.resize(len, NO_VERTEX);
+    }
+
+    /// Records that `nodes` (distinct, at least two) were seen together.
+    pub(crate) fn record(&mut self, nodes: &[u32], record: EventRecord) {
+        debug_assert!(nodes.len() >= 2);
+        let record_index = self.records.len() as u32;
+        self.records.push(record);
+        let event = self.graph.add_node(Vertex::Event(record_index));
+        for &node in nodes {
+            let vertex = self.vertex(node);
+            self.graph.add_edge(vertex, event, ());
+        }
+    }
+
+    fn vertex(&mut self, node: u32) -> NodeIndex<u32> {
+        let slot = &mut self.vertex_of[node as usize];
+        if *slot == NO_VERTEX {
+            *slot = self.graph.add_node(Vertex::Identifier(node)).index() as u32;
+        }
+        NodeIndex::new(*slot as usize)
+    }
+
+    pub(crate) fn record_at(&self, index: u32) -> &EventRecord {
+        &self.records[index as usize]
+    }
+
+    /// The shortest chain of evidence from node `a` to node `b`, or `None`
+    /// when no path joins them. Breadth-first over the bipartite graph, so
+    /// the chain has the fewest events; ties go to the lowest vertex index,
+    /// which makes the answer deterministic.
+    pub(crate) fn explain(&self, a: u32, b: u32) -> Option<Vec<Step>> {
+        if a == b {
+            return Some(Vec::new());
+        }
+        let start = *self.vertex_of.get(a as usize)?;
+        let goal = *self.vertex_of.get(b as usize)?;
+        if start == NO_VERTEX || goal == NO_VERTEX {
+            return None;
+        }
+        let mut parent: HashMap<u32, u32, PrehashedState> = HashMap::default();
+        parent.insert(start, start);
+        let mut queue = VecDeque::from([start]);
+        while let Some(vertex) = queue.pop_front() {
+            if vertex == goal {
+                break;
+            }
+            let mut next: Vec<u32> = self
+                .graph
+                .neighbors(NodeIndex::new(vertex as usize))
+                .map(|n| n.index() as u32)
+                .collect();
+            next.sort_unstable();
+            for neighbour in next {
+                if !parent.contains_key(&neighbour) {
+                    parent.insert(neighbour, vertex);
+                    queue.push_back(neighbour);
+                }
+            }
+        }
+        parent.get(&goal)?;
+        // Walk back: goal, event, identifier, event, …, start.
+        let mut path = vec![goal];
+        while let Some(&last) = path.last() {
+            if last == start {
+                break;
+            }
+            path.push(parent[&last]);
+        }
+        path.reverse();
+        let steps = path
+            .chunks_exact(2)
+            .zip(path[2..].iter().step_by(2))
+            .filter_map(|(pair, &to)| {
+                Some(Step {
+                    from: self.identifier_at(pair[0])?,
+                    record: self.event_at(pair[1])?,
+                    to: self.identifier_at(to)?,
+                })
+            })
+            .collect();
+        Some(steps)
+    }
+
+    fn identifier_at(&self, vertex: u32) -> Option<u32> {
+        match self.graph.node_weight(NodeIndex::new(vertex as usize))? {
+            Vertex::Identifier(node) => Some(*node),
+            Vertex::Event(_) => None,
+        }
+    }
+
+    fn event_at(&self, vertex: u32) -> Option<u32> {
+        match self.graph.node_weight(NodeIndex::new(vertex as usize))? {
+            Vertex::Event(record) => Some(*record),
+            Vertex::Identifier(_) => None,
+        }
+    }
+
+    /// How many events are stored as evidence.
+    pub(crate) fn event_count(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Checks a decoded graph against the resolver it belongs to: `nodes`
+    /// union-find nodes whose set roots are given by `root_of`, and
+    /// `channel_count` interned channels.
+    pub(crate) fn validate(
+        &self,
+        nodes: usize,
+        channel_count: usize,
+        root_of: impl Fn(u32) -> u32,
+    ) -> Result<(), &'static str> {
+        if self.vertex_of.len() != nodes {
+            return Err("evidence covers a different number of identifiers");
+        }
+        let mut events_seen = vec![false; self.records.len()];
+        for vertex in self.graph.node_indices() {
+            match self.graph[vertex] {
+                Vertex::Identifier(node) => {
+                    if self.vertex_of.get(node as usize) != Some(&(vertex.index() as u32)) {
+                        return Err("evidence vertex does not match its identifier");
+                    }
+                }
+                Vertex::Event(record) => {
+                    let seen = events_seen
+                        .get_mut(record as usize)
+                        .ok_or("evidence event out of range")?;
+                    if std::mem::replace(seen, true) {
+                        return Err("evidence event listed twice");
+                    }
+                    // Every neighbour must be an identifier of one profile.
+                    let mut root = None;
+                    for neighbour in self.graph.neighbors(vertex) {
+                        let Vertex::Identifier(node) = self.graph[neighbour] else {
+                            return Err("evidence links two events");
+                        };
+                        let here = root_of(node);
+                        if *root.get_or_insert(here) != here {
+                            return Err("evidence links identifiers of two profiles");
+                        }
+                    }
+                }
+            }
+        }
+        if events_seen.contains(&false) {
+            return Err("evidence event without a vertex");
+        }
+        for (node, &vertex) in self.vertex_of.iter().enumerate() {
+            let matches = vertex == NO_VERTEX
+                || self.graph.node_weight(NodeIndex::new(vertex as usize))
+                    == Some(&Vertex::Identifier(node as u32));
+            if !matches {
+                return Err("identifier points at a foreign evidence vertex");
+            }
+        }
+        if self.records.iter().any(|record| {
+            record
+                .channel
+                .is_some_and(|c| usize::from(c) >= channel_count)
+        }) {
+            return Err("evidence channel out of range");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(event: &str) -> EventRecord {
+        EventRecord {
+            event: event.into(),
+            channel: None,
+            ts: None,
+        }
+    }
+
+    #[test]
+    fn explains_the_shortest_chain() {
+        let mut evidence = Evidence::default();
+        evidence.grow(5);
+        evidence.record(&[0, 1], record("e1"));
+        evidence.record(&[1, 2, 3], record("e2"));
+        evidence.record(&[0, 3], record("e3"));
+        let steps = evidence.explain(0, 2).unwrap();
+        let events: Vec<&str> = steps
+            .iter()
+            .map(|s| &*evidence.record_at(s.record).event)
+            .collect();
+        // Two events either way (e1,e2 or e3,e2); the lower vertex wins.
+        assert_eq!(events, vec!["e1", "e2"]);
+        assert_eq!((steps[0].from, steps[0].to, steps[1].to), (0, 1, 2));
+        assert_eq!(evidence.explain(3, 0).unwrap().len(), 1);
+        assert_eq!(evidence.explain(2, 2).unwrap(), vec![]);
+        assert_eq!(evidence.explain(0, 4), None);
+        assert_eq!(evidence.explain(0, 99), None);
+        assert_eq!(evidence.validate(5, 0, |_| 0), Ok(()));
+        assert!(evidence.validate(5, 0, |node| node).is_err());
+    }
+}
