@@ -10,7 +10,9 @@ use std::fs::File;
 use std::io::BufReader;
 
 use idstitch::jsonl::{EventReader, RejectRecord};
-use idstitch::{IdentifierKey, IdentifierKind, Region, ResolverBuilder, SecretKey, Timestamp};
+use idstitch::{
+    Identifier, IdentifierKey, IdentifierKind, Region, ResolverBuilder, SecretKey, Timestamp,
+};
 
 /// What the printout shows of one event, kept while reading.
 struct Seen {
@@ -134,6 +136,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             merge.retired(),
             merge.survivor()
         );
+    }
+    println!("\nWhy is web cookie ck_7f3a9c the customer who showed card 4471-0092 1183?");
+    let cookie = Identifier::cookie("ck_7f3a9c");
+    let card = Identifier::loyalty_card("4471-0092 1183");
+    match resolver.explain(&cookie, &card)? {
+        Some(why) => {
+            for link in why.links() {
+                let channel = link.channel().map_or("-", |channel| channel.as_str());
+                let when = link.ts().map_or_else(|| "-".to_owned(), short);
+                println!(
+                    "  {:<24} and {:<24} were seen together in {:<4} ({channel}, {when})",
+                    link.from().to_string(),
+                    link.to().to_string(),
+                    link.event(),
+                );
+            }
+        }
+        None => println!("  they are not linked"),
     }
     println!("\nRejected values (the rest of each event was kept)");
     for reject in &rejects {

@@ -225,6 +225,32 @@ fn quickstart_tells_the_story() {
         ]
     );
 
+    // The explained merge: a chain from the cookie to the card whose links
+    // join end to end, each naming its event.
+    let why = blocks
+        .iter()
+        .find(|block| block.starts_with("Why is web cookie ck_7f3a9c"))
+        .expect("the explained merge");
+    let chain: Vec<(&str, &str, &str)> = why
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            (words[0], words[2], words[7])
+        })
+        .collect();
+    assert_eq!(chain.first().map(|link| link.0), Some("ck_7f3a9c"), "{why}");
+    assert_eq!(
+        chain.last().map(|link| link.1),
+        Some("447100921183"),
+        "{why}"
+    );
+    assert!(chain.windows(2).all(|pair| pair[0].1 == pair[1].0), "{why}");
+    assert_eq!(
+        chain.iter().map(|link| link.2).collect::<Vec<_>>(),
+        ["e3", "e11", "e10", "e13"]
+    );
+
     let aino = blocks
         .iter()
         .find(|b| b.contains("Aino Virtanen"))
