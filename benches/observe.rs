@@ -192,9 +192,14 @@ fn stream() -> Vec<Event> {
 }
 
 fn build(keep_values: bool) -> Resolver {
+    build_with(keep_values, true)
+}
+
+fn build_with(keep_values: bool, keep_evidence: bool) -> Resolver {
     ResolverBuilder::new(SecretKey::derive("bench"))
         .default_region(Region::NL)
         .keep_values(keep_values)
+        .keep_evidence(keep_evidence)
         .build()
 }
 
@@ -224,10 +229,14 @@ fn benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("observe");
     group.sample_size(10);
     group.throughput(Throughput::Elements(events.len() as u64));
-    for (name, keep_values) in [("hashed", false), ("keep_values", true)] {
+    for (name, keep_values, keep_evidence) in [
+        ("hashed", false, true),
+        ("keep_values", true, true),
+        ("hashed_no_evidence", false, false),
+    ] {
         group.bench_function(name, |b| {
             b.iter_batched(
-                || build(keep_values),
+                || build_with(keep_values, keep_evidence),
                 |mut resolver| {
                     for event in &events {
                         let _ = black_box(resolver.observe(event));
