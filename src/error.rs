@@ -26,6 +26,15 @@ pub enum RejectReason {
         /// The configured limit.
         max: usize,
     },
+    /// Shorter than the minimum for its kind.
+    #[error("the value is {len} bytes long; this kind needs at least {min}")]
+    TooShort {
+        /// Length of the value in bytes (after trimming and, for loyalty
+        /// cards, after removing spaces and dashes).
+        len: usize,
+        /// The configured minimum.
+        min: usize,
+    },
     /// Contains a control character (NUL, escape, newline inside the value, …).
     #[error("the value contains a control character")]
     ControlCharacter,
@@ -85,6 +94,25 @@ pub enum RejectReason {
     InvalidCheckDigit {
         /// The check-digit scheme that failed.
         scheme: CheckDigit,
+    },
+    /// A placeholder such as `unknown`, `n/a` or `test@test.com`, or another
+    /// exact value on the [`Blocklist`](crate::Blocklist).
+    #[error(
+        "the value is a placeholder (such as `unknown` or `n/a`) or an exact value on the \
+         blocklist, not a real identifier"
+    )]
+    Placeholder,
+    /// Matches a [`Pattern`](crate::Pattern) on the [`Blocklist`](crate::Blocklist)
+    /// (a no-reply address, a test domain, a phone number of one repeated
+    /// digit, …).
+    #[error(
+        "the value matches a blocklist pattern ({pattern}), so it is junk, not a real \
+         identifier; change the blocklist if such values are real"
+    )]
+    Blocklisted {
+        /// What the pattern looks for, such as "a blocked email domain". Never
+        /// the value itself.
+        pattern: &'static str,
     },
     /// The identifier type is not a lowercase word.
     #[error(

@@ -89,7 +89,9 @@ pub use event::Event;
 pub use evidence::{Explanation, Link, LinkRule};
 pub use identifier::{Channel, CustomChannel, CustomKind, Identifier, IdentifierKind};
 pub use key::{IdentifierKey, SecretKey};
-pub use normalize::{CheckDigit, EmailProviderRule, EmailRules, Normalizer, Region};
+pub use normalize::{
+    Blocklist, CheckDigit, EmailProviderRule, EmailRules, Normalizer, Pattern, Region,
+};
 pub use profile::{Profile, ProfileId, ProfileIdentifier};
 pub use resolver::{MergeRecord, Observation, Reject, Resolver, ResolverBuilder};
 pub use time::{Timestamp, TimestampError};

@@ -11,7 +11,7 @@ use crate::event::Event;
 use crate::evidence::{EventRecord, Evidence, Explanation, Link, LinkRule};
 use crate::identifier::{Channel, Identifier, IdentifierKind};
 use crate::key::{IdentifierKey, KeyHasher, PrehashedState, SecretKey};
-use crate::normalize::{CheckDigit, Context, EmailRules, Normalizer, Region};
+use crate::normalize::{Blocklist, CheckDigit, Context, EmailRules, Normalizer, Region};
 use crate::profile::{ChannelSet, Profile, ProfileId, ProfileIdentifier, ProfileState};
 use crate::union_find::UnionFind;
 
@@ -137,6 +137,24 @@ impl ResolverBuilder {
     /// ```
     pub fn email_rules(mut self, rules: EmailRules) -> Self {
         self.config.normalizer.email_rules(rules);
+        self
+    }
+
+    /// Sets the values rejected before they can link (default
+    /// [`Blocklist::default`]: placeholders such as `unknown` and `n/a`, test
+    /// and no-reply addresses, phone numbers of one repeated digit, …).
+    ///
+    /// ```
+    /// use idstitch::{Blocklist, Identifier, IdentifierKind, ResolverBuilder, SecretKey};
+    ///
+    /// let resolver = ResolverBuilder::new(SecretKey::derive("s"))
+    ///     .blocklist(Blocklist::default().block(IdentifierKind::Email, "info@shop.nl"))
+    ///     .build();
+    /// assert!(resolver.lookup(&Identifier::email(" Info@Shop.NL")).is_err());
+    /// assert!(resolver.lookup(&Identifier::email("jan@shop.nl")).unwrap().is_none());
+    /// ```
+    pub fn blocklist(mut self, blocklist: Blocklist) -> Self {
+        self.config.normalizer.blocklist(blocklist);
         self
     }
 

@@ -1,8 +1,9 @@
 //! Loyalty card numbers.
 //!
 //! A card number is trimmed, spaces and dashes are removed and ASCII letters
-//! uppercased; what remains must be ASCII letters and digits, at most 64 of
-//! them. A [`CheckDigit`] scheme, when configured, must then pass.
+//! uppercased; what remains must be ASCII letters and digits, 4 to 32 of them
+//! by default (at most 64). A [`CheckDigit`] scheme, when configured, must then
+//! pass.
 
 use std::fmt;
 
@@ -32,8 +33,13 @@ impl fmt::Display for CheckDigit {
     }
 }
 
-/// Longest card number accepted, after spaces and dashes are removed.
-const MAX_LEN: usize = 64;
+/// Longest card number that can be configured, after spaces and dashes are
+/// removed.
+pub(super) const MAX_LEN: usize = 64;
+/// Default length bounds: shorter is a typo or a placeholder, longer is not a
+/// card number printed on a card.
+pub(super) const DEFAULT_MIN_LEN: usize = 4;
+pub(super) const DEFAULT_MAX_LEN: usize = 32;
 
 /// Whether `digits` (ASCII digits) pass the Luhn check.
 fn luhn_ok(digits: &[u8]) -> bool {
@@ -109,22 +115,25 @@ fn check(scheme: CheckDigit, number: &str) -> Result<(), RejectReason> {
     }
 }
 
+/// Normalizes a card number of `min..=max` letters and digits (`max` at most
+/// [`MAX_LEN`]).
 pub(super) fn normalize(
     raw: &str,
     scheme: CheckDigit,
+    (min, max): (usize, usize),
     out: &mut String,
 ) -> Result<(), RejectReason> {
     let text = raw.trim();
     if text.is_empty() {
         return Err(RejectReason::Empty);
     }
-    out.reserve(text.len().min(MAX_LEN));
+    out.reserve(text.len().min(max));
     let mut len = 0usize;
     for ch in text.chars() {
         match ch {
             'a'..='z' | 'A'..='Z' | '0'..='9' => {
                 len += 1;
-                if len <= MAX_LEN {
+                if len <= max {
                     out.push(ch.to_ascii_uppercase());
                 }
             }
@@ -137,8 +146,11 @@ pub(super) fn normalize(
     if len == 0 {
         return Err(RejectReason::Empty);
     }
-    if len > MAX_LEN {
-        return Err(RejectReason::TooLong { len, max: MAX_LEN });
+    if len > max {
+        return Err(RejectReason::TooLong { len, max });
+    }
+    if len < min {
+        return Err(RejectReason::TooShort { len, min });
     }
     check(scheme, out)
 }
@@ -147,10 +159,21 @@ pub(super) fn normalize(
 mod tests {
     use super::*;
 
-    fn norm(raw: &str, scheme: CheckDigit) -> Result<String, RejectReason> {
+    fn norm_len(
+        raw: &str,
+        scheme: CheckDigit,
+        len: (usize, usize),
+    ) -> Result<String, RejectReason> {
         let mut out = String::new();
-        normalize(raw, scheme, &mut out).map(|()| out)
+        normalize(raw, scheme, len, &mut out).map(|()| out)
     }
+
+    fn norm(raw: &str, scheme: CheckDigit) -> Result<String, RejectReason> {
+        norm_len(raw, scheme, (DEFAULT_MIN_LEN, DEFAULT_MAX_LEN))
+    }
+
+    /// The widest bounds that can be configured.
+    const WIDE: (usize, usize) = (1, MAX_LEN);
 
     const NONE: CheckDigit = CheckDigit::None;
 
@@ -160,7 +183,40 @@ mod tests {
         assert_eq!(norm("ab 12 cd", NONE).unwrap(), "AB12CD");
         assert_eq!(norm("NL-00042-x", NONE).unwrap(), "NL00042X");
         assert_eq!(norm("0000\u{a0}1234", NONE).unwrap(), "00001234");
-        assert_eq!(norm("--12--", NONE).unwrap(), "12");
+        assert_eq!(norm("--12-34--", NONE).unwrap(), "1234");
+        assert_eq!(norm_len("--12--", NONE, WIDE).unwrap(), "12");
+    }
+
+    #[test]
+    fn length_bounds() {
+        assert_eq!(
+            norm("12-3", NONE),
+            Err(RejectReason::TooShort { len: 3, min: 4 })
+        );
+        assert_eq!(
+            norm("A", NONE),
+            Err(RejectReason::TooShort { len: 1, min: 4 })
+        );
+        assert!(norm(&"7".repeat(32), NONE).is_ok());
+        assert_eq!(
+            norm(&"7".repeat(33), NONE),
+            Err(RejectReason::TooLong { len: 33, max: 32 })
+        );
+        assert_eq!(
+            norm_len("4471", NONE, (6, 20)),
+            Err(RejectReason::TooShort { len: 4, min: 6 })
+        );
+        assert_eq!(norm_len("447100", NONE, (6, 20)).unwrap(), "447100");
+        // Real card numbers pass the defaults.
+        for (raw, card) in [
+            ("4471 0092 1183", "447100921183"),
+            ("NL-4471-0092", "NL44710092"),
+            ("8800 0000 0042", "880000000042"),
+            ("4006381333931", "4006381333931"),
+            ("ab12", "AB12"),
+        ] {
+            assert_eq!(norm(raw, NONE).unwrap(), card);
+        }
     }
 
     #[test]
@@ -186,17 +242,20 @@ mod tests {
             norm("１２３", NONE),
             Err(RejectReason::InvalidCharacter { ch: '１' })
         );
-        assert!(norm(&"1".repeat(64), NONE).is_ok());
+        assert!(norm_len(&"1".repeat(64), NONE, WIDE).is_ok());
         assert_eq!(
-            norm(&"1".repeat(65), NONE),
+            norm_len(&"1".repeat(65), NONE, WIDE),
             Err(RejectReason::TooLong { len: 65, max: 64 })
         );
-        assert_eq!(norm(&"1 ".repeat(64), NONE).map(|s| s.len()), Ok(64));
+        assert_eq!(
+            norm_len(&"1 ".repeat(64), NONE, WIDE).map(|s| s.len()),
+            Ok(64)
+        );
         assert_eq!(
             norm(&"9".repeat(10_000), NONE),
             Err(RejectReason::TooLong {
                 len: 10_000,
-                max: 64
+                max: 32
             })
         );
     }
@@ -231,7 +290,7 @@ mod tests {
             Err(RejectReason::InvalidCharacter { ch: 'X' })
         );
         assert_eq!(
-            norm("ab", ean),
+            norm("abcd", ean),
             Err(RejectReason::InvalidCharacter { ch: 'A' })
         );
     }
@@ -253,10 +312,10 @@ mod tests {
             Err(RejectReason::InvalidCheckDigit { scheme: luhn })
         );
         assert_eq!(
-            norm("0", luhn),
+            norm_len("0", luhn, WIDE),
             Err(RejectReason::TooFewDigits { digits: 1, min: 2 })
         );
-        assert_eq!(norm("18", luhn).unwrap(), "18");
+        assert_eq!(norm_len("18", luhn, WIDE).unwrap(), "18");
         assert_eq!(
             norm("1234-567X", luhn),
             Err(RejectReason::InvalidCharacter { ch: 'X' })
@@ -292,7 +351,7 @@ mod tests {
             #[test]
             fn idempotent(raw in "[ a-zA-Z0-9-]{0,70}", scheme in scheme()) {
                 if let Ok(out) = norm(&raw, scheme) {
-                    prop_assert!(out.len() <= MAX_LEN);
+                    prop_assert!((DEFAULT_MIN_LEN..=DEFAULT_MAX_LEN).contains(&out.len()));
                     prop_assert!(out.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
                     prop_assert_eq!(norm(&out, scheme), Ok(out.clone()));
                 }

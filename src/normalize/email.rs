@@ -53,15 +53,15 @@ pub struct EmailRules {
 /// ```
 /// use idstitch::{EmailProviderRule, EmailRules, Identifier, Normalizer};
 ///
-/// let rule = EmailProviderRule::new("mail.example")
-///     .alias("post.example")
-///     .canonical_domain("mail.example")
+/// let rule = EmailProviderRule::new("mail.example.nl")
+///     .alias("post.example.nl")
+///     .canonical_domain("mail.example.nl")
 ///     .drop_dots(true)
 ///     .drop_plus_tag(true);
 /// let mut normalizer = Normalizer::default();
 /// normalizer.email_rules(EmailRules::none().with(rule));
-/// let email = Identifier::email("J.Doe+Orders@Post.Example");
-/// assert_eq!(normalizer.normalize(&email).unwrap(), "jdoe@mail.example");
+/// let email = Identifier::email("J.Doe+Orders@Post.Example.NL");
+/// assert_eq!(normalizer.normalize(&email).unwrap(), "jdoe@mail.example.nl");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmailProviderRule {
@@ -284,7 +284,9 @@ fn push_lowercase(out: &mut String, text: &str) {
 }
 
 /// Checks a domain in one pass: dotted labels of letters, digits and `-`, at
-/// most 63 bytes each, none starting or ending with `-`. Case does not matter
+/// most 63 bytes each, none starting or ending with `-`, and a top-level label
+/// of at least two characters that starts with a letter (every real one does;
+/// `b.c` and the IP address `1.2.3.4` are typos or junk). Case does not matter
 /// for ASCII; other text is checked in its lowercased form.
 fn check_domain(domain: &str) -> Result<(), RejectReason> {
     let invalid = |why| Err(RejectReason::InvalidDomain { why });
@@ -297,6 +299,10 @@ fn check_domain(domain: &str) -> Result<(), RejectReason> {
     let mut dotted = false;
     let mut label_len = 0;
     let mut previous = '.';
+    // The current label's first character and length in characters: at the
+    // end, those of the top-level label.
+    let mut first = '.';
+    let mut label_chars = 0;
     for ch in domain.chars() {
         match ch {
             '.' => {
@@ -308,9 +314,14 @@ fn check_domain(domain: &str) -> Result<(), RejectReason> {
                 }
                 dotted = true;
                 label_len = 0;
+                label_chars = 0;
             }
             '-' if label_len == 0 => return invalid("a label starts or ends with `-`"),
             _ if ch == '-' || ch.is_alphanumeric() => {
+                if label_chars == 0 {
+                    first = ch;
+                }
+                label_chars += 1;
                 label_len += ch.len_utf8();
                 if label_len > MAX_LABEL_LEN {
                     return invalid("a label is longer than 63 bytes");
@@ -327,6 +338,9 @@ fn check_domain(domain: &str) -> Result<(), RejectReason> {
     }
     if !dotted {
         return invalid("it has no dot");
+    }
+    if label_chars < 2 || !first.is_alphabetic() {
+        return invalid("the last label must be at least two characters and start with a letter");
     }
     Ok(())
 }
@@ -465,7 +479,8 @@ mod tests {
             norm("o'brien+x@sub.example.co.uk").unwrap(),
             "o'brien+x@sub.example.co.uk"
         );
-        assert_eq!(norm("a@b.c").unwrap(), "a@b.c");
+        assert_eq!(norm("a@b.co").unwrap(), "a@b.co");
+        assert_eq!(norm("jan@shop.xn--p1ai").unwrap(), "jan@shop.xn--p1ai");
         assert_eq!(
             norm("user@xn--bcher-kva.de").unwrap(),
             "user@xn--bcher-kva.de"
@@ -633,6 +648,18 @@ mod tests {
             invalid_domain(&format!("jan@{label}.com")),
             "a label is longer than 63 bytes"
         );
+        let tld = "the last label must be at least two characters and start with a letter";
+        for raw in [
+            "a@b.c",
+            "jan@shop.n",
+            "jan@1.2.3.4",
+            "jan@192.168.0.1",
+            "jan@shop.123",
+            "jan@shop.1nl",
+            "jan@shop.é",
+        ] {
+            assert_eq!(invalid_domain(raw), tld, "{raw}");
+        }
         // Messages never repeat the value.
         let message = norm("secret.person@exam_ple.com").unwrap_err().to_string();
         assert!(

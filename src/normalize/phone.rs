@@ -550,6 +550,18 @@ fn bare(plan: &Plan, digits: &[u8], out: &mut String) -> Result<(), RejectReason
     national(plan, digits, out)
 }
 
+/// The national significant number of a normalized number (`+31612345678`
+/// gives `612345678`); the whole text when it is not one.
+pub(super) fn national_number(e164: &str) -> &str {
+    let Some(digits) = e164.strip_prefix('+') else {
+        return e164;
+    };
+    match country_code_len(digits.as_bytes()) {
+        Ok(len) => digits.get(len..).unwrap_or(digits),
+        Err(_) => digits,
+    }
+}
+
 pub(super) fn normalize(
     raw: &str,
     region: Option<Region>,
