@@ -8,7 +8,8 @@
 //! kinds), turns it into a keyed blake3 hash, and merges profiles with a
 //! union-find, so resolving one event costs a few hash lookups. Bad values
 //! never crash it and never vanish: each is rejected with a typed reason while
-//! the rest of its event is kept.
+//! the rest of its event is kept; placeholder junk (`unknown`, `n/a`,
+//! `noreply@…`) is refused by a configurable [`Blocklist`].
 //!
 //! The types you need first:
 //! - [`ResolverBuilder`] configures the hashing secret, phone region, email
@@ -16,7 +17,8 @@
 //! - [`Event`] is one touchpoint, built from [`Identifier`]s;
 //! - [`Resolver::observe`] applies an event and returns an [`Observation`];
 //!   [`Resolver::lookup`], [`Resolver::profile`] and [`Resolver::canonical`]
-//!   answer questions.
+//!   answer questions, and [`Resolver::explain`] says which events tie two
+//!   identifiers together.
 //!
 //! ```
 //! use idstitch::{Channel, Event, Identifier, Region, ResolverBuilder, SecretKey};
