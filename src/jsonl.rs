@@ -37,7 +37,7 @@
 use std::io::{self, BufRead};
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::event::Event;
 use crate::identifier::{Channel, Identifier, IdentifierKind};
@@ -445,18 +445,22 @@ fn identifier(entry: Value) -> Result<Identifier, (Option<String>, String)> {
             ));
         }
     };
-    let mut identifier = Identifier::new(kind, value);
-    if let Some(channel) = channel_field(&mut entry) {
-        identifier = identifier.with_channel(channel);
-    }
-    Ok(identifier)
-}
-
-/// An identifier's own `channel` (qualifying a chat session), when valid.
-fn channel_field(entry: &mut Map<String, Value>) -> Option<Channel> {
+    let identifier = Identifier::new(kind, value);
+    // An identifier's own `channel` qualifies a chat session; a bad one would
+    // silently qualify it by the event's channel instead, so it is refused.
     match entry.remove("channel") {
-        Some(Value::String(text)) => text.parse().ok(),
-        _ => None,
+        None | Some(Value::Null) => Ok(identifier),
+        Some(Value::String(text)) => match text.parse::<Channel>() {
+            Ok(channel) => Ok(identifier.with_channel(channel)),
+            Err(error) => Err((
+                Some(identifier.kind().as_str().to_owned()),
+                format!("identifier `channel`: {error}"),
+            )),
+        },
+        Some(_) => Err((
+            Some(identifier.kind().as_str().to_owned()),
+            "an identifier's `channel` must be a string".into(),
+        )),
     }
 }
 
@@ -529,6 +533,18 @@ mod tests {
             vec![None, None, None, None, Some("phone"), None, None]
         );
         assert!(parsed.rejects().iter().all(|r| r.event() == Some("e1")));
+    }
+
+    #[test]
+    fn bad_identifier_channels_are_reported_not_ignored() {
+        let parsed = parse(
+            r#"{"id":"e1","channel":"chat","identifiers":[{"type":"chat_session","value":"s-1","channel":"whatsapp"},{"type":"chat_session","value":"s-2","channel":"two words"},{"type":"chat_session","value":"s-3","channel":5}]}"#,
+        );
+        let event = parsed.event().unwrap();
+        assert_eq!(event.identifiers().len(), 1);
+        assert_eq!(event.identifiers()[0].channel(), Some(&Channel::WhatsApp));
+        let kinds: Vec<Option<&str>> = parsed.rejects().iter().map(RejectRecord::kind).collect();
+        assert_eq!(kinds, vec![Some("chat_session"), Some("chat_session")]);
     }
 
     #[test]

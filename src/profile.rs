@@ -44,17 +44,13 @@ impl FromStr for ProfileId {
     type Err = Error;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let hex = text
-            .strip_prefix("p_")
+        text.strip_prefix("p_")
             .filter(|hex| hex.len() == 16 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+            .and_then(|hex| u64::from_str_radix(hex, 16).ok())
+            .map(ProfileId)
             .ok_or_else(|| {
-                Error::from(ErrorKind::InvalidConfig(
-                    "a profile id is `p_` and 16 hex digits".into(),
-                ))
-            })?;
-        u64::from_str_radix(hex, 16).map(ProfileId).map_err(|_| {
-            ErrorKind::InvalidConfig("a profile id is `p_` and 16 hex digits".into()).into()
-        })
+                ErrorKind::InvalidConfig("a profile id is `p_` and 16 hex digits".into()).into()
+            })
     }
 }
 

@@ -59,12 +59,6 @@ impl UnionFind {
         }
     }
 
-    /// The root of `node`'s set, or `None` when `node` is out of range.
-    #[cfg(test)]
-    pub(crate) fn try_find(&mut self, node: u32) -> Option<u32> {
-        ((node as usize) < self.parent.len()).then(|| self.find(node))
-    }
-
     /// Joins the sets of `a` and `b`; returns whether they were separate.
     /// (The resolver links roots it has already found, with `link_roots`.)
     #[cfg(test)]
@@ -171,7 +165,6 @@ mod tests {
         assert!(!sets.union(b, a));
         assert_eq!(sets.find(a), sets.find(b));
         assert_ne!(sets.find(a), sets.find(c));
-        assert_eq!(sets.try_find(3), None);
         let mut members: Vec<u32> = sets.members(b).collect();
         members.sort_unstable();
         assert_eq!(members, vec![a, b]);
