@@ -2,8 +2,14 @@
 //! with known ground truth, for trying and timing the `resolve` example.
 //!
 //! ```text
-//! cargo run --release --example generate -- [--people N] [--seed S] [--garbage] [--truth FILE] > events.jsonl
+//! cargo run --release --example generate -- [--people N] [--seed S] [--garbage] [--planted] [--truth FILE] > events.jsonl
 //! ```
+//!
+//! `--garbage` adds junk values and lines that are not events. `--planted`
+//! adds shared values that wrongly join people (kiosk cookies, a store's phone
+//! number, a till's email address, each on dozens to hundreds of people's
+//! events) to test protection against over-merging; the truth ignores them,
+//! and the rest of the output is the same as without the flag.
 //!
 //! `--truth FILE` writes one `event_id<TAB>person` line per event.
 
@@ -14,15 +20,15 @@ mod generator;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: generate [--people N] [--seed S] [--garbage] [--truth FILE]";
+const USAGE: &str =
+    "usage: generate [--people N] [--seed S] [--garbage] [--planted] [--truth FILE]";
 
 fn main() -> ExitCode {
     let mut config = generator::Config {
         seed: 1,
         people: 1_000,
         mean_events: 5,
-        garbage: false,
-        replays: false,
+        ..Default::default()
     };
     let mut truth_path = None;
     let mut args = std::env::args().skip(1);
@@ -39,6 +45,10 @@ fn main() -> ExitCode {
             "--truth" => args.next().map(|path| truth_path = Some(path)),
             "--garbage" => {
                 config.garbage = true;
+                Some(())
+            }
+            "--planted" => {
+                config.planted = true;
                 Some(())
             }
             _ => None,
@@ -69,6 +79,14 @@ fn main() -> ExitCode {
                 generated.event_ids.len(),
                 config.people
             );
+            for planted in &generated.planted {
+                eprintln!(
+                    "generate: planted {} {} on {} people",
+                    planted.kind,
+                    generator::quote(&planted.spellings[0]),
+                    planted.people
+                );
+            }
             ExitCode::SUCCESS
         }
         Err(error) => {

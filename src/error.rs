@@ -122,7 +122,11 @@ pub enum RejectReason {
     /// The channel is not a lowercase word.
     #[error("the channel must be a lowercase word of letters, digits and `_` (at most 32 bytes)")]
     InvalidChannel,
-    /// The event carries more identifiers than the configured limit.
+    /// The identifier was forgotten ([`Resolver::forget`](crate::Resolver::forget)):
+    /// its tombstone keeps it from linking again.
+    #[error("the identifier was forgotten and is not linked again")]
+    Forgotten,
+    /// The event carries more identifiers than the resolver links per event.
     #[error("the event has more than {max} identifiers; the rest are not linked")]
     TooManyIdentifiers {
         /// The configured limit.
@@ -199,6 +203,10 @@ pub enum ErrorKind {
     /// The resolver was built without evidence, so it cannot explain links.
     #[error("this resolver keeps no evidence: build it with keep_evidence(true) to explain links")]
     EvidenceNotKept,
+    /// The event was seen before, and every identifier it was linked
+    /// through has since been forgotten: it belongs to no profile.
+    #[error("the event's identifiers were forgotten")]
+    Forgotten,
     /// A snapshot could not be written or read back.
     #[error("snapshot failed")]
     Snapshot(#[from] SnapshotError),

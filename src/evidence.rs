@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::identifier::Channel;
 use crate::key::PrehashedState;
-use crate::profile::ProfileIdentifier;
+use crate::profile::{ChannelSet, ProfileIdentifier, min_some};
 use crate::time::Timestamp;
 
 /// Why two identifiers share a profile: a chain of links, each two
@@ -112,6 +112,35 @@ pub(crate) struct Evidence {
     /// Union-find node → its vertex, [`NO_VERTEX`] until it is first linked.
     vertex_of: Vec<u32>,
     records: Vec<EventRecord>,
+    /// Union-find node → what the graph does not hold about it: its
+    /// single-identifier events, and how often it joined separate groups.
+    nodes: Vec<NodeStats>,
+}
+
+/// Per identifier: the events that carried it alone (they are not graph
+/// vertices, but a split must know whose they are) and its join count, the
+/// cheap trigger for the generic-value check.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct NodeStats {
+    pub(crate) events: u64,
+    pub(crate) first_seen: Option<Timestamp>,
+    pub(crate) last_seen: Option<Timestamp>,
+    pub(crate) channels: ChannelSet,
+    /// Events that put this identifier together with an identifier of
+    /// another profile, or a new one.
+    pub(crate) joins: u32,
+    /// Of those, the links held back for review: the profiles it would
+    /// have joined had a limit not stopped it.
+    pub(crate) held: u32,
+}
+
+/// One connected part of a profile's evidence: its identifiers and the
+/// records of the events that link them.
+#[derive(Debug, Default)]
+pub(crate) struct Component {
+    pub(crate) nodes: Vec<u32>,
+    /// Each linking event: its record and the identifiers it still links.
+    pub(crate) records: Vec<(u32, Vec<u32>)>,
 }
 
 const NO_VERTEX: u32 = u32::MAX;
@@ -134,6 +163,129 @@ impl Evidence {
     /// Registers union-find nodes up to `len` (new nodes have no vertex yet).
     pub(crate) fn grow(&mut self, len: usize) {
         self.vertex_of.resize(len, NO_VERTEX);
+        self.nodes.resize_with(len, NodeStats::default);
+    }
+
+    /// Records an event that carried `node` as its only linked identifier.
+    pub(crate) fn record_single(&mut self, node: u32, ts: Option<Timestamp>, channel: Option<u16>) {
+        let stats = &mut self.nodes[node as usize];
+        stats.events += 1;
+        stats.first_seen = min_some(stats.first_seen, ts);
+        stats.last_seen = stats.last_seen.max(ts);
+        if let Some(channel) = channel {
+            stats.channels.insert(channel);
+        }
+    }
+
+    pub(crate) fn stats(&self, node: u32) -> &NodeStats {
+        &self.nodes[node as usize]
+    }
+
+    /// Counts one more join for `node`; returns the new count.
+    pub(crate) fn add_join(&mut self, node: u32) -> u32 {
+        let joins = &mut self.nodes[node as usize].joins;
+        *joins = joins.saturating_add(1);
+        *joins
+    }
+
+    /// Counts one more link of `node` held back for review.
+    pub(crate) fn add_held(&mut self, node: u32) {
+        let held = &mut self.nodes[node as usize].held;
+        *held = held.saturating_add(1);
+    }
+
+    /// Forgets what is known about `node` alone: its single-identifier events.
+    pub(crate) fn clear_stats(&mut self, node: u32) {
+        self.nodes[node as usize] = NodeStats::default();
+    }
+
+    /// Removes `node` and its links from the graph; returns each event it
+    /// was linked through, with the identifiers that event still links.
+    pub(crate) fn detach(&mut self, node: u32) -> Vec<(u32, Vec<u32>)> {
+        let Some(slot) = self.vertex_of.get_mut(node as usize) else {
+            return Vec::new();
+        };
+        let vertex = std::mem::replace(slot, NO_VERTEX);
+        if vertex == NO_VERTEX {
+            return Vec::new();
+        }
+        let vertex = NodeIndex::new(vertex as usize);
+        let mut events: Vec<NodeIndex<u32>> = self.graph.neighbors(vertex).collect();
+        events.sort_unstable();
+        self.graph.remove_node(vertex);
+        events
+            .into_iter()
+            .filter_map(|event| {
+                let record = self.event_at(event.index() as u32)?;
+                let mut members: Vec<u32> = self
+                    .graph
+                    .neighbors(event)
+                    .filter_map(|n| self.identifier_at(n.index() as u32))
+                    .collect();
+                members.sort_unstable();
+                Some((record, members))
+            })
+            .collect()
+    }
+
+    /// The connected parts of the evidence among `members` (one profile's
+    /// identifiers), leaving out `excluded`. Members without links are parts
+    /// of their own. Deterministic: parts and their nodes in ascending order.
+    pub(crate) fn components(&self, members: &[u32], excluded: Option<u32>) -> Vec<Component> {
+        let excluded_vertex = excluded
+            .and_then(|node| self.vertex_of.get(node as usize).copied())
+            .filter(|&vertex| vertex != NO_VERTEX);
+        let mut sorted: Vec<u32> = members
+            .iter()
+            .copied()
+            .filter(|&node| Some(node) != excluded)
+            .collect();
+        sorted.sort_unstable();
+        let mut seen: hashbrown::HashSet<u32, PrehashedState> = hashbrown::HashSet::default();
+        let mut parts = Vec::new();
+        for &node in &sorted {
+            let vertex = self.vertex_of.get(node as usize).copied().unwrap_or(NO_VERTEX);
+            if vertex == NO_VERTEX {
+                parts.push(Component {
+                    nodes: vec![node],
+                    records: Vec::new(),
+                });
+                continue;
+            }
+            if !seen.insert(vertex) {
+                continue;
+            }
+            let mut part = Component::default();
+            let mut queue = VecDeque::from([vertex]);
+            while let Some(current) = queue.pop_front() {
+                let index = NodeIndex::new(current as usize);
+                let neighbours = self
+                    .graph
+                    .neighbors(index)
+                    .map(|n| n.index() as u32)
+                    .filter(|&n| Some(n) != excluded_vertex);
+                match self.graph[index] {
+                    Vertex::Identifier(node) => part.nodes.push(node),
+                    Vertex::Event(record) => {
+                        let mut linked: Vec<u32> = neighbours
+                            .clone()
+                            .filter_map(|n| self.identifier_at(n))
+                            .collect();
+                        linked.sort_unstable();
+                        part.records.push((record, linked));
+                    }
+                }
+                for neighbour in neighbours {
+                    if seen.insert(neighbour) {
+                        queue.push_back(neighbour);
+                    }
+                }
+            }
+            part.nodes.sort_unstable();
+            part.records.sort_unstable();
+            parts.push(part);
+        }
+        parts
     }
 
     /// Records that `nodes` (distinct, at least two) were seen together.
@@ -245,8 +397,16 @@ impl Evidence {
         channel_count: usize,
         root_of: impl Fn(u32) -> u32,
     ) -> Result<(), &'static str> {
-        if self.vertex_of.len() != nodes {
+        if self.vertex_of.len() != nodes || self.nodes.len() != nodes {
             return Err("evidence covers a different number of identifiers");
+        }
+        if self.nodes.iter().any(|stats| {
+            stats
+                .channels
+                .iter()
+                .any(|channel| usize::from(channel) >= channel_count)
+        }) {
+            return Err("evidence channel out of range");
         }
         let mut events_seen = vec![false; self.records.len()];
         for vertex in self.graph.node_indices() {

@@ -85,6 +85,9 @@ impl IdentifierKey {
 
     /// 64 bits of the key for hash tables: the key is already uniformly
     /// random to anyone without the secret, so hashing it again adds nothing.
+    /// What a forgotten identifier's node holds instead of its key.
+    pub(crate) const ERASED: IdentifierKey = IdentifierKey([0; 16]);
+
     pub(crate) fn hash64(self) -> u64 {
         let mut low = [0; 8];
         low.copy_from_slice(&self.0[..8]);

@@ -80,6 +80,7 @@ pub mod jsonl;
 mod key;
 mod normalize;
 mod profile;
+mod protect;
 mod resolver;
 mod snapshot;
 mod time;
@@ -95,6 +96,10 @@ pub use normalize::{
     Blocklist, CheckDigit, EmailProviderRule, EmailRules, Normalizer, Pattern, Region,
 };
 pub use profile::{Profile, ProfileId, ProfileIdentifier};
+pub use protect::{
+    Change, Forgotten, GenericValue, Protection, RenameRecord, ReviewItem, ReviewReason,
+    SplitCause, SplitRecord,
+};
 pub use resolver::{MergeRecord, Observation, Reject, Resolver, ResolverBuilder};
 pub use time::{Timestamp, TimestampError};
 

@@ -12,11 +12,15 @@ use crate::time::Timestamp;
 
 /// A unified customer profile's id, shown as `p_` and 16 hex digits.
 ///
-/// Ids are stable: when profiles merge, the older one's id survives, and a
-/// retired id still leads to the survivor through
-/// [`Resolver::canonical`](crate::Resolver::canonical). An id is a keyed hash
-/// of the identifier that founded the profile, so it reveals nothing about
-/// the person.
+/// An id is a keyed hash of the profile's *anchor*: the identifier of its
+/// earliest event (by event time; between events without a time, the
+/// smallest key). So ids do not depend on the order in which events
+/// arrive, and they reveal nothing about the person. When profiles merge,
+/// the one with the earlier anchor keeps its id; when a profile splits, the
+/// part holding the anchor keeps it. A retired id still leads to where its
+/// anchor went through [`Resolver::canonical`](crate::Resolver::canonical).
+/// An event older than everything a profile has seen renames it, reported
+/// as [`Change::Renamed`](crate::Change::Renamed).
 ///
 /// ```
 /// use idstitch::ProfileId;
@@ -152,15 +156,37 @@ impl Profile {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct ProfileState {
     pub(crate) id: ProfileId,
-    /// Creation order: on a merge the lowest survives ("the older one").
-    pub(crate) seq: u64,
+    /// The node whose key the id is derived from: the identifier of the
+    /// earliest event (ties and untimed events: the smallest key). Being a
+    /// function of the events, not of their arrival order, it makes ids
+    /// order-independent.
+    pub(crate) anchor: u32,
+    /// The time of the anchor's earliest event; `None` when no event of the
+    /// profile had a time.
+    pub(crate) anchor_ts: Option<Timestamp>,
     pub(crate) event_count: u64,
     pub(crate) first_seen: Option<Timestamp>,
     pub(crate) last_seen: Option<Timestamp>,
     pub(crate) channels: ChannelSet,
+    /// Distinct identifiers per limited kind, in the order of the
+    /// resolver's limits; empty when there are no limits.
+    pub(crate) kind_counts: Vec<u32>,
 }
 
 impl ProfileState {
+    pub(crate) fn new(id: ProfileId, anchor: u32, anchor_ts: Option<Timestamp>) -> Self {
+        ProfileState {
+            id,
+            anchor,
+            anchor_ts,
+            event_count: 0,
+            first_seen: None,
+            last_seen: None,
+            channels: ChannelSet::default(),
+            kind_counts: Vec::new(),
+        }
+    }
+
     pub(crate) fn absorb(&mut self, other: &ProfileState) {
         self.event_count += other.event_count;
         self.first_seen = min_some(self.first_seen, other.first_seen);
@@ -179,7 +205,7 @@ impl ProfileState {
 }
 
 /// The smaller of two optional values, where `None` means "unknown", not "least".
-fn min_some<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
+pub(crate) fn min_some<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
@@ -204,7 +230,7 @@ impl ChannelSet {
         }
     }
 
-    fn union_with(&mut self, other: &ChannelSet) {
+    pub(crate) fn union_with(&mut self, other: &ChannelSet) {
         self.bits |= other.bits;
         for &channel in &other.more {
             self.insert(channel);
@@ -234,14 +260,8 @@ mod tests {
     #[test]
     fn absorbing_keeps_known_times_over_unknown() {
         let ts = |ms| Some(Timestamp::from_unix_millis(ms));
-        let mut a = ProfileState {
-            id: ProfileId(1),
-            seq: 0,
-            event_count: 1,
-            first_seen: None,
-            last_seen: None,
-            channels: ChannelSet::default(),
-        };
+        let mut a = ProfileState::new(ProfileId(1), 0, None);
+        a.event_count = 1;
         let mut b = a.clone();
         b.record_event(ts(5), Some(2));
         b.record_event(ts(9), None);

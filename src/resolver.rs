@@ -12,7 +12,12 @@ use crate::evidence::{EventRecord, Evidence, Explanation, Link, LinkRule};
 use crate::identifier::{Channel, Identifier, IdentifierKind};
 use crate::key::{IdentifierKey, KeyHasher, PrehashedState, SecretKey};
 use crate::normalize::{Blocklist, CheckDigit, Context, EmailRules, Normalizer, Region};
-use crate::profile::{ChannelSet, Profile, ProfileId, ProfileIdentifier, ProfileState};
+use crate::profile::{Profile, ProfileId, ProfileIdentifier, ProfileState};
+use crate::protect::{
+    Change, Detach, GenericMark, Protection, RenameRecord, ReviewItem, ReviewRecord, Rules,
+    SplitRecord, time_to_check,
+};
+use crate::time::Timestamp;
 use crate::union_find::UnionFind;
 
 /// Event ids longer than this are refused: they are ids, not payloads.
@@ -21,6 +26,10 @@ const MAX_EVENT_ID_LEN: usize = 512;
 /// Node kind of an event whose identifiers were all rejected: it becomes a
 /// profile of its own, keyed by the event.
 pub(crate) const ORPHAN: u16 = u16::MAX;
+
+/// Node kind of a forgotten identifier: a root without a profile, holding
+/// neither key nor value.
+pub(crate) const FORGOTTEN: u16 = u16::MAX - 1;
 
 /// One node short of `u32::MAX`, so that a node index always fits in `u32`.
 const MAX_NODES: usize = u32::MAX as usize - 1;
@@ -56,6 +65,9 @@ pub(crate) struct Config {
     pub(crate) keep_evidence: bool,
     pub(crate) max_identifiers_per_event: usize,
     pub(crate) store_regions: BTreeMap<String, Region>,
+    pub(crate) protection: Protection,
+    pub(crate) tombstones: bool,
+    pub(crate) change_log: bool,
 }
 
 impl ResolverBuilder {
@@ -69,6 +81,9 @@ impl ResolverBuilder {
                 keep_evidence: true,
                 max_identifiers_per_event: 64,
                 store_regions: BTreeMap::new(),
+                protection: Protection::default(),
+                tombstones: true,
+                change_log: true,
             },
         }
     }
@@ -242,6 +257,44 @@ impl ResolverBuilder {
         self
     }
 
+    /// Sets the protection against over-merging: generic values, limits
+    /// per profile, priority (see [`Protection`]; default
+    /// [`Protection::default`]).
+    ///
+    /// ```
+    /// use idstitch::{Event, Identifier, Protection, ResolverBuilder, SecretKey};
+    ///
+    /// let mut resolver = ResolverBuilder::new(SecretKey::derive("s")).protection(Protection::default()).build();
+    /// // A library kiosk: one cookie, many readers logging in.
+    /// for reader in 0..20 {
+    ///     resolver.observe(&Event::new(format!("e{reader}"))
+    ///         .with_identifier(Identifier::cookie("ck_library_kiosk"))
+    ///         .with_identifier(Identifier::email(format!("reader{reader}@example.com"))))?;
+    /// }
+    /// assert_eq!(resolver.generic_values().len(), 1);
+    /// assert_eq!(resolver.profile_count(), 21); // 20 readers and the kiosk
+    /// # Ok::<(), idstitch::Error>(())
+    /// ```
+    pub fn protection(mut self, protection: Protection) -> Self {
+        self.config.protection = protection;
+        self
+    }
+
+    /// Keeps a keyed hash of every forgotten identifier (`true`, the
+    /// default), so that later events cannot bring it back; see
+    /// [`Resolver::forget`].
+    pub fn tombstones(mut self, keep: bool) -> Self {
+        self.config.tombstones = keep;
+        self
+    }
+
+    /// Records merges, renames and splits for [`Resolver::drain_changes`]
+    /// (`true`, the default). A service that never drains them turns this off.
+    pub fn change_log(mut self, record: bool) -> Self {
+        self.config.change_log = record;
+        self
+    }
+
     /// Builds an empty resolver.
     pub fn build(self) -> Resolver {
         Resolver::with_parts(KeyHasher::new(self.secret), self.config)
@@ -271,14 +324,14 @@ impl Nodes {
             .copied()
     }
 
-    fn push(&mut self, key: IdentifierKey, kind: u16, value: &str) -> u32 {
+    pub(crate) fn push(&mut self, key: IdentifierKey, kind: u16, value: &str) -> u32 {
         let node = self.sets.push();
         self.keys.push(key);
         self.kinds.push(kind);
         if let Some(values) = &mut self.values {
             values.push(value);
         }
-        if kind != ORPHAN {
+        if kind != ORPHAN && kind != FORGOTTEN {
             let keys = &self.keys;
             self.index
                 .insert_unique(key.hash64(), node, |&n| keys[n as usize].hash64());
@@ -291,7 +344,7 @@ impl Nodes {
     pub(crate) fn rebuild_index(&mut self) -> Result<(), &'static str> {
         let mut index = HashTable::with_capacity(self.keys.len());
         for (node, (&key, &kind)) in self.keys.iter().zip(&self.kinds).enumerate() {
-            if kind == ORPHAN {
+            if kind == ORPHAN || kind == FORGOTTEN {
                 continue;
             }
             let keys = &self.keys;
@@ -331,6 +384,19 @@ impl ValueArena {
             self.ends[node - 1] as usize
         };
         &self.text[start..self.ends[node] as usize]
+    }
+
+    /// Overwrites a node's value with NUL bytes (same length, so later
+    /// offsets stay valid).
+    pub(crate) fn wipe(&mut self, node: u32) {
+        let node = node as usize;
+        let start = if node == 0 {
+            0
+        } else {
+            self.ends[node - 1] as usize
+        };
+        let end = self.ends[node] as usize;
+        self.text.replace_range(start..end, &"\0".repeat(end - start));
     }
 
     /// Checks offsets against the text before `get` may trust them.
@@ -383,17 +449,20 @@ impl<T: Clone + Eq + Hash> Interner<T> {
         }
         let number = u16::try_from(self.names.len())
             .ok()
-            .filter(|&n| n < ORPHAN - 8)?;
+            .filter(|&n| n < MAX_INTERNED)?;
         self.names.push(name.clone());
         self.numbers.insert(name.clone(), number);
         Some(number)
     }
 
-    #[cfg(test)]
     fn get(&self, name: &T) -> Option<u16> {
         self.numbers.get(name).copied()
     }
 }
+
+/// How many custom kinds (or channels) one resolver interns, leaving the
+/// top kind numbers for [`ORPHAN`] and [`FORGOTTEN`].
+const MAX_INTERNED: u16 = ORPHAN - 8;
 
 /// Built-in kinds take the numbers 0..5; custom kinds follow.
 const CUSTOM_KIND_BASE: u16 = 5;
@@ -424,13 +493,14 @@ pub(crate) const KNOWN_CHANNELS: [Channel; 9] = [
 /// use idstitch::{Channel, Event, Identifier, Region, ResolverBuilder, SecretKey};
 ///
 /// let mut resolver = ResolverBuilder::new(SecretKey::derive("s")).default_region(Region::NL).build();
+/// let at = |time: &str| time.parse().unwrap();
 /// let web = resolver
-///     .observe(&Event::new("e1").with_channel(Channel::Web)
+///     .observe(&Event::new("e1").with_channel(Channel::Web).with_ts(at("2026-03-01T10:00:00Z"))
 ///         .with_identifier(Identifier::cookie("ck_9f2a"))
 ///         .with_identifier(Identifier::email("jan@example.com")))
 ///     .unwrap();
 /// let store = resolver
-///     .observe(&Event::new("e2").with_channel(Channel::Store)
+///     .observe(&Event::new("e2").with_channel(Channel::Store).with_ts(at("2026-03-04T16:20:00Z"))
 ///         .with_identifier(Identifier::loyalty_card("NL-4471-0092"))
 ///         .with_identifier(Identifier::phone("06-12345678")))
 ///     .unwrap();
@@ -438,11 +508,11 @@ pub(crate) const KNOWN_CHANNELS: [Channel; 9] = [
 ///
 /// // The same person logs in with the email and gives the phone number.
 /// let login = resolver
-///     .observe(&Event::new("e3")
+///     .observe(&Event::new("e3").with_ts(at("2026-03-05T08:00:00Z"))
 ///         .with_identifier(Identifier::email(" JAN@example.com"))
 ///         .with_identifier(Identifier::phone("+31 6 1234 5678")))
 ///     .unwrap();
-/// assert_eq!(login.profile(), web.profile()); // the older profile survives
+/// assert_eq!(login.profile(), web.profile()); // the profile seen first keeps its id
 /// assert_eq!(login.merges()[0].retired(), store.profile());
 /// assert_eq!(resolver.canonical(store.profile()), Some(web.profile()));
 ///
@@ -464,10 +534,16 @@ pub struct Resolver {
     pub(crate) founders: HashMap<ProfileId, u32, PrehashedState>,
     /// Keyed hash of each event id seen → a node of its profile.
     pub(crate) events: HashMap<IdentifierKey, u32, PrehashedState>,
-    pub(crate) merges: Vec<MergeRecord>,
-    pub(crate) next_seq: u64,
     /// Why identifiers are linked, when the resolver keeps evidence.
     pub(crate) evidence: Option<Evidence>,
+    /// The protection settings in kind numbers.
+    pub(crate) rules: Rules,
+    /// Keyed hashes of forgotten identifiers.
+    pub(crate) tombstones: hashbrown::HashSet<IdentifierKey, PrehashedState>,
+    /// Identifiers marked generic.
+    pub(crate) generic: HashMap<u32, GenericMark, PrehashedState>,
+    pub(crate) review: Vec<ReviewRecord>,
+    pub(crate) changes: Vec<Change>,
     /// Reused by `observe` so that normalizing allocates nothing per call.
     scratch: Scratch,
 }
@@ -482,8 +558,10 @@ struct Scratch {
     touched: Vec<(u32, IdentifierKey)>,
     /// Nodes created for identifiers seen for the first time.
     fresh: Vec<u32>,
-    /// The node of every identifier of the event, for the evidence.
+    /// The node of every identifier of the event that was linked.
     linked: Vec<u32>,
+    /// Distinct identifiers per limited kind of what the event links.
+    counts: Vec<u32>,
 }
 
 /// A normalized, keyed identifier of the event being observed.
@@ -520,7 +598,7 @@ impl Resolver {
         let channels = Interner::from_names(KNOWN_CHANNELS.to_vec())
             .unwrap_or_else(|_| unreachable!("the known channels are distinct"));
         let evidence = config.keep_evidence.then(Evidence::default);
-        Resolver {
+        let mut resolver = Resolver {
             config,
             hasher,
             nodes,
@@ -529,11 +607,38 @@ impl Resolver {
             profiles: HashMap::default(),
             founders: HashMap::default(),
             events: HashMap::default(),
-            merges: Vec::new(),
-            next_seq: 0,
             evidence,
+            rules: Rules::default(),
+            tombstones: Default::default(),
+            generic: HashMap::default(),
+            review: Vec::new(),
+            changes: Vec::new(),
             scratch: Scratch::default(),
+        };
+        resolver.intern_rules();
+        resolver
+    }
+
+    /// Turns the protection settings into kind numbers, interning the
+    /// custom kinds they name. (Too many custom kinds to intern is the one
+    /// way this fails; the rules then stay empty and nothing is limited.)
+    pub(crate) fn intern_rules(&mut self) {
+        let protection = self.config.protection.clone();
+        for kind in protection.kinds() {
+            let _ = self.kind_number(kind);
         }
+        let Resolver {
+            custom_kinds,
+            rules,
+            ..
+        } = self;
+        *rules = Rules::new(&protection, |kind| {
+            Some(match kind {
+                IdentifierKind::Custom(_) => CUSTOM_KIND_BASE + custom_kinds.get(kind)?,
+                builtin => builtin_kind_number(builtin)?,
+            })
+        })
+        .unwrap_or_default();
     }
 
     /// Applies one event: normalizes and keys its identifiers, links them,
@@ -555,13 +660,14 @@ impl Resolver {
         if let Some(&anchor) = self.events.get(&event_key) {
             // A replay changes nothing, not even the union-find's paths, so
             // that its snapshot stays byte-identical.
-            let root = self.nodes.sets.find_root(anchor);
+            let profile = self
+                .profile_state_of(anchor)
+                .ok_or(ErrorKind::Forgotten)?
+                .id;
             return Ok(Observation {
-                profile: self.profiles[&root].id,
-                merges: Vec::new(),
-                rejects: Vec::new(),
+                profile,
                 replay: true,
-                created: false,
+                ..Observation::default()
             });
         }
         let channel = match event.channel() {
@@ -613,6 +719,10 @@ impl Resolver {
             if scratch.pending.iter().any(|pending| pending.key == key) {
                 continue;
             }
+            if self.tombstones.contains(&key) {
+                rejects.push(reject(RejectReason::Forgotten));
+                continue;
+            }
             let start = scratch.values.len();
             if self.config.keep_values {
                 scratch.values.push_str(&scratch.value);
@@ -641,8 +751,10 @@ impl Resolver {
         Ok(rejects)
     }
 
-    /// Finds or creates the nodes of the prepared identifiers, merges their
-    /// profiles (the oldest survives) and records the event.
+    /// Finds or creates the nodes of the prepared identifiers and links them
+    /// in priority order, holding back any link that would break a limit;
+    /// merges their profiles (the earliest anchor keeps its id), records the
+    /// event, and runs the generic check where it is due.
     fn link(
         &mut self,
         event: &Event,
@@ -657,82 +769,149 @@ impl Resolver {
             touched,
             fresh,
             linked,
+            counts,
             ..
         } = scratch;
         touched.clear();
         fresh.clear();
         linked.clear();
+        counts.clear();
+        counts.resize(self.rules.limits.len(), 0);
+        if self.rules.has_priority() {
+            pending.sort_by_key(|pending| self.rules.rank(pending.kind));
+        }
+        let mut held_back: Vec<(u32, usize)> = Vec::new();
+        let mut generic_seen = None;
         for pending in pending.iter() {
-            let node = match self.nodes.find_key(pending.key) {
+            let existing = self.nodes.find_key(pending.key);
+            if let Some(node) = existing {
+                if let Some(mark) = self.generic.get_mut(&node) {
+                    // A generic value links nothing; it only keeps the
+                    // events that carry nothing else.
+                    generic_seen.get_or_insert(node);
+                    mark.events += 1;
+                    continue;
+                }
+            }
+            let (group, limited) = match existing {
                 Some(node) => {
                     let root = self.nodes.sets.find(node);
-                    if !touched.iter().any(|&(r, _)| r == root) {
-                        touched.push((root, pending.key));
+                    if touched.iter().any(|&(r, _)| r == root) {
+                        linked.push(node);
+                        continue;
                     }
-                    node
+                    (Some((node, root)), self.profiles[&root].kind_counts.clone())
+                }
+                None => (None, self.rules.counts_of_one(pending.kind)),
+            };
+            if let Some(slot) = self.rules.broken(counts, &limited) {
+                let node = match group {
+                    Some((node, _)) => node,
+                    None => {
+                        // Kept, as a profile of its own, so that nothing is lost.
+                        let node = self.nodes.push(pending.key, pending.kind, &values[pending.value.clone()]);
+                        let state = self.solo_profile(node);
+                        self.profiles.insert(node, state);
+                        node
+                    }
+                };
+                held_back.push((node, slot));
+                continue;
+            }
+            for (have, add) in counts.iter_mut().zip(&limited) {
+                *have += add;
+            }
+            match group {
+                Some((node, root)) => {
+                    touched.push((root, pending.key));
+                    linked.push(node);
                 }
                 None => {
                     let value = &values[pending.value.clone()];
                     let node = self.nodes.push(pending.key, pending.kind, value);
                     fresh.push(node);
-                    node
+                    linked.push(node);
                 }
-            };
-            linked.push(node);
-        }
-        let anchor = match (touched.first(), fresh.first()) {
-            (Some(&(root, _)), _) => root,
-            (None, Some(&node)) => node,
-            (None, None) => {
-                let node = self.nodes.push(event_key, ORPHAN, "");
-                fresh.push(node);
-                node
             }
-        };
+        }
+        if linked.is_empty() {
+            match generic_seen {
+                Some(node) => {
+                    let root = self.nodes.sets.find(node);
+                    touched.push((root, self.nodes.keys[node as usize]));
+                    linked.push(node);
+                }
+                None => {
+                    let node = self.nodes.push(event_key, ORPHAN, "");
+                    fresh.push(node);
+                    linked.push(node);
+                }
+            }
+        }
 
-        let mut merges = Vec::new();
+        // The event's own claim to anchor: its time and its smallest key.
+        let event_anchor = linked
+            .iter()
+            .copied()
+            .min_by_key(|&node| self.nodes.keys[node as usize])
+            .unwrap_or_else(|| unreachable!("an event links at least one node"));
         let created = touched.is_empty();
-        let (mut root, mut state) = if created {
-            // A new profile, founded by its smallest key so that the id does
-            // not depend on the order of identifiers within the event.
-            let founder = fresh
-                .iter()
-                .copied()
-                .min_by_key(|&node| self.nodes.keys[node as usize])
-                .unwrap_or(anchor);
-            (fresh[0], self.new_profile(founder))
-        } else {
-            touched.sort_by_key(|&(root, _)| self.profiles[&root].seq);
-            let (survivor_root, _) = touched[0];
-            let mut state = self
+        let mut merged: Vec<(ProfileState, IdentifierKey)> = Vec::with_capacity(touched.len());
+        let mut anchor = (event.ts(), event_anchor);
+        for &(root, via) in touched.iter() {
+            let state = self
                 .profiles
-                .remove(&survivor_root)
+                .remove(&root)
                 .unwrap_or_else(|| unreachable!("every root holds a profile"));
-            let mut root = survivor_root;
-            for &(other_root, via) in &touched[1..] {
-                let other = self
-                    .profiles
-                    .remove(&other_root)
-                    .unwrap_or_else(|| unreachable!("every root holds a profile"));
-                let record = MergeRecord {
-                    survivor: state.id,
+            if self.anchor_order(state.anchor_ts, state.anchor) < self.anchor_order(anchor.0, anchor.1) {
+                anchor = (state.anchor_ts, state.anchor);
+            }
+            merged.push((state, via));
+        }
+        merged.sort_by_key(|(state, _)| self.anchor_order(state.anchor_ts, state.anchor));
+        let id = self.profile_id_for(anchor.1);
+        let mut state = ProfileState::new(id, anchor.1, anchor.0);
+        state.kind_counts = counts.clone();
+        let mut merges = Vec::new();
+        let mut renamed = None;
+        for (other, via) in &merged {
+            state.absorb(other);
+            if other.id == id {
+                continue;
+            }
+            if merged.len() == 1 {
+                renamed = Some(RenameRecord {
+                    from: other.id,
+                    to: id,
+                    event: event.id().to_owned(),
+                });
+            } else {
+                merges.push(MergeRecord {
+                    survivor: id,
                     retired: other.id,
                     event: event.id().to_owned(),
-                    via,
-                };
-                state.absorb(&other);
-                root = self.nodes.sets.link_roots(root, other_root);
-                self.merges.push(record.clone());
-                merges.push(record);
+                    via: *via,
+                });
             }
-            (root, state)
+        }
+        let mut root = match (touched.first(), fresh.first()) {
+            (Some(&(root, _)), _) => root,
+            (None, Some(&node)) => node,
+            (None, None) => unreachable!("an event links at least one node"),
         };
+        for &(other, _) in touched.iter().skip(1) {
+            root = self.nodes.sets.link_roots(root, other);
+        }
         for &node in fresh.iter() {
             if node != root {
                 root = self.nodes.sets.link_roots(root, node);
             }
         }
         state.record_event(event.ts(), channel);
+        self.profiles.insert(root, state);
+        self.events.insert(event_key, linked[0]);
+
+        let mut due = Vec::new();
         if let Some(evidence) = &mut self.evidence {
             evidence.grow(self.nodes.keys.len());
             if linked.len() >= 2 {
@@ -744,39 +923,117 @@ impl Resolver {
                         ts: event.ts(),
                     },
                 );
+            } else {
+                evidence.record_single(linked[0], event.ts(), channel);
+            }
+            // Every identifier of an event that joins groups has joined
+            // them; an identifier held back by a limit tried to.
+            let joining: &[u32] = if touched.len() + usize::from(!fresh.is_empty()) >= 2 {
+                linked
+            } else {
+                &[]
+            };
+            for &(node, _) in &held_back {
+                evidence.add_held(node);
+            }
+            for node in joining.iter().copied().chain(held_back.iter().map(|&(node, _)| node)) {
+                let joins = evidence.add_join(node);
+                let kind = self.nodes.kinds[node as usize];
+                if let Some(threshold) = self.rules.generic_threshold(kind) {
+                    if time_to_check(joins, threshold) && !due.iter().any(|&(n, _)| n == node) {
+                        due.push((node, threshold));
+                    }
+                }
             }
         }
-        let profile = state.id;
-        self.profiles.insert(root, state);
-        self.events.insert(event_key, anchor);
+        let first = linked[0];
+        for merge in &merges {
+            self.log(Change::Merged(merge.clone()));
+        }
+        if let Some(rename) = &renamed {
+            self.log(Change::Renamed(rename.clone()));
+        }
+        let mut splits = Vec::new();
+        for (node, threshold) in due {
+            if self.generic.contains_key(&node) {
+                continue;
+            }
+            if let Some(profiles) = self.generic_profiles(node, threshold) {
+                if let Some(split) = self.detach(node, Detach::Generic { profiles }) {
+                    self.log(Change::Split(split.clone()));
+                    splits.push(split);
+                }
+            }
+        }
+        let mut reviews = Vec::new();
+        for (held, slot) in held_back {
+            let record = ReviewRecord {
+                event: event.id().to_owned(),
+                kept: first,
+                held,
+                kind: self.rules.limits[slot].0,
+                limit: self.rules.limits[slot].1,
+            };
+            if let Some(item) = self.review_item(&record) {
+                reviews.push(item);
+            }
+            self.review.push(record);
+        }
+        let profile = self
+            .profile_state_of(first)
+            .unwrap_or_else(|| unreachable!("the event's first node is in a profile"))
+            .id;
         Ok(Observation {
             profile,
             merges,
+            renamed,
+            splits,
+            reviews,
             rejects,
             replay: false,
             created,
         })
     }
 
-    fn new_profile(&mut self, founder: u32) -> ProfileState {
-        let founder_key = self.nodes.keys[founder as usize];
+    /// A profile of one identifier and no events.
+    fn solo_profile(&mut self, node: u32) -> ProfileState {
+        if let Some(evidence) = &mut self.evidence {
+            evidence.grow(self.nodes.keys.len());
+        }
+        let id = self.profile_id_for(node);
+        let mut state = ProfileState::new(id, node, None);
+        state.kind_counts = self.rules.counts_of_one(self.nodes.kinds[node as usize]);
+        state
+    }
+
+    /// How anchors compare: earlier event first, untimed last, then by key.
+    pub(crate) fn anchor_order(
+        &self,
+        ts: Option<Timestamp>,
+        node: u32,
+    ) -> (bool, Option<Timestamp>, IdentifierKey) {
+        (ts.is_none(), ts, self.nodes.keys[node as usize])
+    }
+
+    /// The id of a profile anchored at `node`: the keyed hash of its key.
+    /// The same node always gets the same id, so an id retired by a merge
+    /// comes back when a split restores its profile.
+    pub(crate) fn profile_id_for(&mut self, node: u32) -> ProfileId {
+        let key = self.nodes.keys[node as usize];
         // 64-bit ids collide about once in 10^19 pairs; when one does, the
         // next candidate is taken, deterministically.
-        let id = (0..)
-            .map(|attempt| ProfileId(self.hasher.profile(founder_key, attempt)))
-            .find(|id| !self.founders.contains_key(id))
-            .unwrap_or_else(|| unreachable!("some attempt is free"));
-        self.founders.insert(id, founder);
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        ProfileState {
-            id,
-            seq,
-            event_count: 0,
-            first_seen: None,
-            last_seen: None,
-            channels: ChannelSet::default(),
+        for attempt in 0.. {
+            let id = ProfileId(self.hasher.profile(key, attempt));
+            match self.founders.get(&id) {
+                Some(&founder) if founder != node => continue,
+                Some(_) => return id,
+                None => {
+                    self.founders.insert(id, node);
+                    return id;
+                }
+            }
         }
+        unreachable!("some attempt is free")
     }
 
     /// The region for national phone numbers in this event: its `country`
@@ -796,21 +1053,18 @@ impl Resolver {
 
     fn kind_number(&mut self, kind: &IdentifierKind) -> Result<u16, Error> {
         Ok(match kind {
-            IdentifierKind::Email => 0,
-            IdentifierKind::Phone => 1,
-            IdentifierKind::LoyaltyCard => 2,
-            IdentifierKind::Cookie => 3,
-            IdentifierKind::ChatSession => 4,
             IdentifierKind::Custom(_) => {
                 let number = self
                     .custom_kinds
                     .intern(kind)
                     .ok_or(ErrorKind::CapacityExceeded {
                         what: "custom identifier kinds",
-                        limit: u64::from(ORPHAN - 8),
+                        limit: u64::from(MAX_INTERNED),
                     })?;
                 CUSTOM_KIND_BASE + number
             }
+            builtin => builtin_kind_number(builtin)
+                .unwrap_or_else(|| unreachable!("every other kind is built in")),
         })
     }
 
@@ -821,7 +1075,7 @@ impl Resolver {
             2 => IdentifierKind::LoyaltyCard,
             3 => IdentifierKind::Cookie,
             4 => IdentifierKind::ChatSession,
-            ORPHAN => return None,
+            ORPHAN | FORGOTTEN => return None,
             custom => self
                 .custom_kinds
                 .names
@@ -834,7 +1088,7 @@ impl Resolver {
         self.channels.intern(channel).ok_or_else(|| {
             ErrorKind::CapacityExceeded {
                 what: "channels",
-                limit: u64::from(ORPHAN - 8),
+                limit: u64::from(MAX_INTERNED),
             }
             .into()
         })
@@ -919,7 +1173,7 @@ impl Resolver {
         self.profile_state_of(founder).map(|state| state.id)
     }
 
-    fn profile_state_of(&self, node: u32) -> Option<&ProfileState> {
+    pub(crate) fn profile_state_of(&self, node: u32) -> Option<&ProfileState> {
         self.profiles.get(&self.nodes.sets.find_root(node))
     }
 
@@ -927,15 +1181,17 @@ impl Resolver {
     /// for an id this resolver never issued.
     pub fn profile(&self, id: ProfileId) -> Option<Profile> {
         let founder = *self.founders.get(&id)?;
-        Some(self.view(self.nodes.sets.find_root(founder)))
+        let root = self.nodes.sets.find_root(founder);
+        self.profiles.contains_key(&root).then(|| self.view(root))
     }
 
-    /// Every live profile, oldest first.
+    /// Every live profile, oldest first: by the time of the earliest event,
+    /// profiles without times last, ties by anchor key.
     pub fn profiles(&self) -> impl Iterator<Item = Profile> + '_ {
-        let mut roots: Vec<(u64, u32)> = self
+        let mut roots: Vec<((bool, Option<Timestamp>, IdentifierKey), u32)> = self
             .profiles
             .iter()
-            .map(|(&root, state)| (state.seq, root))
+            .map(|(&root, state)| (self.anchor_order(state.anchor_ts, state.anchor), root))
             .collect();
         roots.sort_unstable();
         roots.into_iter().map(|(_, root)| self.view(root))
@@ -943,7 +1199,7 @@ impl Resolver {
 
     /// The identifier at `node`, as profiles and explanations show it;
     /// `None` for an orphan event's node.
-    fn identifier_at(&self, node: u32) -> Option<ProfileIdentifier> {
+    pub(crate) fn identifier_at(&self, node: u32) -> Option<ProfileIdentifier> {
         Some(ProfileIdentifier {
             kind: self.kind_of(*self.nodes.kinds.get(node as usize)?)?,
             key: self.nodes.keys[node as usize],
@@ -1058,11 +1314,6 @@ impl Resolver {
         }
     }
 
-    /// Every merge so far, in the order they happened.
-    pub fn merges(&self) -> &[MergeRecord] {
-        &self.merges
-    }
-
     /// How many live profiles there are.
     pub fn profile_count(&self) -> usize {
         self.profiles.len()
@@ -1092,6 +1343,18 @@ impl Resolver {
     pub(crate) fn channel_number(&self, channel: &Channel) -> Option<u16> {
         self.channels.get(channel)
     }
+}
+
+/// Kind numbers of the built-in kinds.
+fn builtin_kind_number(kind: &IdentifierKind) -> Option<u16> {
+    Some(match kind {
+        IdentifierKind::Email => 0,
+        IdentifierKind::Phone => 1,
+        IdentifierKind::LoyaltyCard => 2,
+        IdentifierKind::Cookie => 3,
+        IdentifierKind::ChatSession => 4,
+        IdentifierKind::Custom(_) => return None,
+    })
 }
 
 /// Overwrites the text last held by `buffer` and empties it.
@@ -1128,9 +1391,27 @@ fn check_event_id(id: &str) -> Result<(), Error> {
 pub struct Observation {
     profile: ProfileId,
     merges: Vec<MergeRecord>,
+    renamed: Option<RenameRecord>,
+    splits: Vec<SplitRecord>,
+    reviews: Vec<ReviewItem>,
     rejects: Vec<Reject>,
     replay: bool,
     created: bool,
+}
+
+impl Default for Observation {
+    fn default() -> Self {
+        Observation {
+            profile: ProfileId(0),
+            merges: Vec::new(),
+            renamed: None,
+            splits: Vec::new(),
+            reviews: Vec::new(),
+            rejects: Vec::new(),
+            replay: false,
+            created: false,
+        }
+    }
 }
 
 impl Observation {
@@ -1142,6 +1423,23 @@ impl Observation {
     /// The profiles this event merged into [`profile`](Self::profile).
     pub fn merges(&self) -> &[MergeRecord] {
         &self.merges
+    }
+
+    /// The profile's old id, when the event was earlier than anything the
+    /// profile had seen and so gave it a new anchor.
+    pub fn renamed(&self) -> Option<&RenameRecord> {
+        self.renamed.as_ref()
+    }
+
+    /// Profiles split because this event showed an identifier to be generic.
+    pub fn splits(&self) -> &[SplitRecord] {
+        &self.splits
+    }
+
+    /// Links this event would have made but that would break a per-profile
+    /// limit: they wait in [`Resolver::review_queue`].
+    pub fn reviews(&self) -> &[ReviewItem] {
+        &self.reviews
     }
 
     /// The identifiers that were rejected, each with its reason. The rest of
@@ -1187,7 +1485,9 @@ impl Reject {
 }
 
 /// One merge: `retired` was merged into `survivor` by `event`, which carried
-/// the identifier `via` that was already in the retired profile.
+/// the identifier `via` that was already in the retired profile. The
+/// survivor is the profile with the earlier anchor (see [`ProfileId`]), or
+/// a new id when the event itself is earlier than both.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MergeRecord {
     survivor: ProfileId,
@@ -1197,7 +1497,7 @@ pub struct MergeRecord {
 }
 
 impl MergeRecord {
-    /// The profile that lives on (the older one).
+    /// The profile that lives on.
     pub fn survivor(&self) -> ProfileId {
         self.survivor
     }
@@ -1295,8 +1595,9 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, c)| {
+                let ts = Timestamp::from_unix_millis(1_000 * i as i64);
                 resolver
-                    .observe(&event(&format!("e{i}"), &[Identifier::cookie(*c)]))
+                    .observe(&event(&format!("e{i}"), &[Identifier::cookie(*c)]).with_ts(ts))
                     .unwrap()
                     .profile()
             })
@@ -1324,7 +1625,7 @@ mod tests {
             assert_eq!(resolver.canonical(*id), Some(ids[0]));
         }
         assert_eq!(resolver.profile_count(), 1);
-        assert_eq!(resolver.merges().len(), 2);
+        assert_eq!(resolver.changes().len(), 2);
         let via_b = resolver.key_of(&Identifier::cookie("ck_b")).unwrap();
         assert_eq!(outcome.merges()[0].via(), via_b);
     }

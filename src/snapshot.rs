@@ -14,13 +14,14 @@ use crate::evidence::Evidence;
 use crate::identifier::{Channel, IdentifierKind};
 use crate::key::{IdentifierKey, KeyHasher, SecretKey};
 use crate::profile::{ProfileId, ProfileState};
+use crate::protect::{Change, GenericMark, ReviewRecord};
 use crate::resolver::{
-    Config, Interner, KNOWN_CHANNELS, MergeRecord, Nodes, ORPHAN, Resolver, ValueArena,
+    Config, FORGOTTEN, Interner, KNOWN_CHANNELS, Nodes, ORPHAN, Resolver, ValueArena,
 };
 use crate::union_find::UnionFind;
 
 const MAGIC: &[u8; 8] = b"IDSTITCH";
-const VERSION: u16 = 1;
+const VERSION: u16 = 2;
 const HEADER_LEN: usize = 8 + 2 + 2 + 8 + 32;
 
 /// The state as written. Field order is the format: postcard is positional,
@@ -38,9 +39,11 @@ struct StateRef<'a> {
     profiles: Vec<(u32, &'a ProfileState)>,
     founders: Vec<(ProfileId, u32)>,
     events: Vec<(IdentifierKey, u32)>,
-    merges: &'a [MergeRecord],
-    next_seq: u64,
     evidence: Option<&'a Evidence>,
+    tombstones: Vec<IdentifierKey>,
+    generic: Vec<(u32, GenericMark)>,
+    review: &'a [ReviewRecord],
+    changes: &'a [Change],
 }
 
 /// The state as read back.
@@ -57,9 +60,11 @@ struct State {
     profiles: Vec<(u32, ProfileState)>,
     founders: Vec<(ProfileId, u32)>,
     events: Vec<(IdentifierKey, u32)>,
-    merges: Vec<MergeRecord>,
-    next_seq: u64,
     evidence: Option<Evidence>,
+    tombstones: Vec<IdentifierKey>,
+    generic: Vec<(u32, GenericMark)>,
+    review: Vec<ReviewRecord>,
+    changes: Vec<Change>,
 }
 
 impl Resolver {
@@ -106,6 +111,11 @@ impl Resolver {
             .map(|(&key, &node)| (key, node))
             .collect();
         events.sort_unstable();
+        let mut tombstones: Vec<IdentifierKey> = self.tombstones.iter().copied().collect();
+        tombstones.sort_unstable();
+        let mut generic: Vec<(u32, GenericMark)> =
+            self.generic.iter().map(|(&node, &mark)| (node, mark)).collect();
+        generic.sort_unstable_by_key(|&(node, _)| node);
         let state = StateRef {
             fingerprint: self.hasher.secret().fingerprint(),
             config: &self.config,
@@ -118,9 +128,11 @@ impl Resolver {
             profiles,
             founders,
             events,
-            merges: &self.merges,
-            next_seq: self.next_seq,
             evidence: self.evidence.as_ref(),
+            tombstones,
+            generic,
+            review: &self.review,
+            changes: &self.changes,
         };
         let payload = postcard::to_allocvec(&state)
             .map_err(|error| SnapshotError::Decode(error.to_string()))?;
@@ -229,7 +241,7 @@ fn restore(secret: SecretKey, state: State) -> Result<Resolver, &'static str> {
     if state
         .kinds
         .iter()
-        .any(|&kind| kind != ORPHAN && usize::from(kind) >= custom_limit)
+        .any(|&kind| kind != ORPHAN && kind != FORGOTTEN && usize::from(kind) >= custom_limit)
     {
         return Err("node kind out of range");
     }
@@ -249,9 +261,19 @@ fn restore(secret: SecretKey, state: State) -> Result<Resolver, &'static str> {
     };
     nodes.rebuild_index()?;
 
-    let root_count = (0..len as u32)
-        .filter(|&node| nodes.sets.find_root(node) == node)
-        .count();
+    // A forgotten identifier is a set of its own without a profile; every
+    // other set holds exactly one profile.
+    let mut root_count = 0;
+    for node in 0..len as u32 {
+        let root = nodes.sets.find_root(node);
+        let forgotten = nodes.kinds[node as usize] == FORGOTTEN;
+        if forgotten && (root != node || nodes.sets.members(node).nth(1).is_some()) {
+            return Err("a forgotten identifier is linked");
+        }
+        if root == node && !forgotten {
+            root_count += 1;
+        }
+    }
     if root_count != state.profiles.len() {
         return Err("profiles do not match the sets");
     }
@@ -259,6 +281,7 @@ fn restore(secret: SecretKey, state: State) -> Result<Resolver, &'static str> {
     resolver.nodes = nodes;
     resolver.custom_kinds = custom_kinds;
     resolver.channels = channels;
+    resolver.intern_rules();
     for &(id, node) in &state.founders {
         if node as usize >= len || resolver.founders.insert(id, node).is_some() {
             return Err("profile founder out of range or repeated");
@@ -266,11 +289,13 @@ fn restore(secret: SecretKey, state: State) -> Result<Resolver, &'static str> {
     }
     for (root, profile) in state.profiles {
         let is_root = (root as usize) < len && resolver.nodes.sets.find_root(root) == root;
-        let founder_here = resolver
-            .founders
-            .get(&profile.id)
-            .is_some_and(|&founder| resolver.nodes.sets.find_root(founder) == root);
-        if !is_root || !founder_here || profile.seq >= state.next_seq {
+        let anchored_here = (profile.anchor as usize) < len
+            && resolver.nodes.sets.find_root(profile.anchor) == root
+            && resolver.founders.get(&profile.id) == Some(&profile.anchor);
+        if !is_root
+            || !anchored_here
+            || profile.kind_counts.len() != resolver.rules.limits.len()
+        {
             return Err("profile does not match its set");
         }
         if profile
@@ -300,8 +325,24 @@ fn restore(secret: SecretKey, state: State) -> Result<Resolver, &'static str> {
         _ => return Err("kept evidence does not match the configuration"),
     }
     resolver.evidence = state.evidence;
-    resolver.merges = state.merges;
-    resolver.next_seq = state.next_seq;
+    resolver.tombstones = state.tombstones.into_iter().collect();
+    for (node, mark) in state.generic {
+        let kind = resolver.nodes.kinds.get(node as usize).copied();
+        if kind.is_none_or(|kind| kind == ORPHAN || kind == FORGOTTEN)
+            || resolver.generic.insert(node, mark).is_some()
+        {
+            return Err("generic mark out of range or repeated");
+        }
+    }
+    if state
+        .review
+        .iter()
+        .any(|item| item.kept as usize >= len || item.held as usize >= len)
+    {
+        return Err("review item out of range");
+    }
+    resolver.review = state.review;
+    resolver.changes = state.changes;
     Ok(resolver)
 }
 
@@ -357,7 +398,7 @@ mod tests {
                 restored.profiles().collect::<Vec<_>>(),
                 resolver.profiles().collect::<Vec<_>>()
             );
-            assert_eq!(restored.merges(), resolver.merges());
+            assert_eq!(restored.changes(), resolver.changes());
             assert_eq!(restored.event_profile("e4"), resolver.event_profile("e4"));
             assert_eq!(save(&restored), bytes, "snapshot bytes are deterministic");
         }

@@ -88,6 +88,18 @@ impl UnionFind {
         new_root
     }
 
+    /// Makes each of `nodes` a singleton again. `nodes` must be whole sets
+    /// (every member of every set it touches), or other members would keep
+    /// pointing into them.
+    pub(crate) fn isolate(&mut self, nodes: &[u32]) {
+        for &node in nodes {
+            let i = node as usize;
+            self.parent[i] = node;
+            self.rank[i] = 0;
+            self.next[i] = node;
+        }
+    }
+
     /// Every member of `node`'s set, `node` first.
     pub(crate) fn members(&self, node: u32) -> impl Iterator<Item = u32> + '_ {
         let mut current = Some(node);

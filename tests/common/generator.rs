@@ -6,6 +6,12 @@
 //! normalized form) is shared between people. Values are written the way real
 //! exports write them: mixed case, spaces, gmail dots and `+tags`, phones in
 //! national and international formats, card numbers with dashes.
+//!
+//! With [`Config::planted`], a few shared values are planted on top: a kiosk
+//! cookie, a store's phone number, a till's email address, each on the events
+//! of dozens to hundreds of people. They are valid identifiers that a naive
+//! resolver would follow to glue those people together; the truth ignores
+//! them.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -58,6 +64,27 @@ pub(crate) struct Config {
     pub(crate) garbage: bool,
     /// Repeat some lines later in the input (same id: a replay).
     pub(crate) replays: bool,
+    /// Plant shared values that wrongly join people: kiosk cookies on web and
+    /// app events, a store's or call centre's own phone number on store and
+    /// call centre events, a till's address on store events. At least 3 of
+    /// each kind, about one per kind per 500 people, each on the events of 30
+    /// to 300 people (fewer only when fewer have such events). Everything else
+    /// in the data set, truth and event ids included, is the same as without.
+    pub(crate) planted: bool,
+}
+
+impl Default for Config {
+    /// A thousand clean people of five events on average, seed 1.
+    fn default() -> Self {
+        Config {
+            seed: 1,
+            people: 1_000,
+            mean_events: 5,
+            garbage: false,
+            replays: false,
+            planted: false,
+        }
+    }
 }
 
 /// Generated input and its truth.
@@ -76,6 +103,19 @@ pub(crate) struct Generated {
     /// How many non-blank lines are not events (replays counted): each must
     /// be reported as skipped.
     pub(crate) skipped_lines: usize,
+    /// The shared values planted (empty unless [`Config::planted`]).
+    pub(crate) planted: Vec<Planted>,
+}
+
+/// A value planted on many people's events (see [`Config::planted`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Planted {
+    /// The identifier type as written: `cookie`, `phone` or `email`.
+    pub(crate) kind: &'static str,
+    /// Every spelling written, in first-use order; all normalize alike.
+    pub(crate) spellings: Vec<String>,
+    /// How many distinct people have an event carrying it.
+    pub(crate) people: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -121,6 +161,19 @@ const DOMAINS: &[&str] = &[
     "gmail.com",
 ];
 const CHAT_CHANNELS: &[&str] = &["chat", "whatsapp", "messenger"];
+/// Where a shared device stands, for kiosk and family-PC cookies.
+const KIOSKS: &[&str] = &["library", "station", "store", "hotel", "school", "familypc"];
+/// Cities with their two-digit area code, for a store's line and till.
+const CITIES: &[(&str, &str)] = &[
+    ("utrecht", "30"),
+    ("amsterdam", "20"),
+    ("rotterdam", "10"),
+    ("denhaag", "70"),
+    ("eindhoven", "40"),
+    ("groningen", "50"),
+];
+/// Who types their own address in for a customer without one.
+const TILLS: &[&str] = &["kassa", "balie", "filiaal"];
 
 /// Generates a data set; the same config always gives the same bytes.
 pub(crate) fn generate(config: &Config) -> Generated {
@@ -165,6 +218,11 @@ pub(crate) fn generate(config: &Config) -> Generated {
             minute += rng.range(1, 3 * 24 * 60) as u64;
         }
     }
+    let planted = if config.planted {
+        plant(&mut events, config)
+    } else {
+        Vec::new()
+    };
     if config.garbage {
         // Events whose every identifier is junk: each its own profile.
         for n in 0..config.people / 50 + 1 {
@@ -187,6 +245,7 @@ pub(crate) fn generate(config: &Config) -> Generated {
         raw_values: Vec::new(),
         junk_values: 0,
         skipped_lines: 0,
+        planted,
     };
     let mut lines: Vec<String> = Vec::new();
     for (n, (minute, person, _, draft)) in events.into_iter().enumerate() {
@@ -405,6 +464,105 @@ fn draft(
     draft
 }
 
+/// Mixed into the seed for planting's own stream ("PLANTED!" in ASCII).
+const PLANT_STREAM: u64 = 0x504C_414E_5445_4421;
+
+/// Plants the shared values of [`Config::planted`] on the people's events.
+/// Planting draws from its own random stream, so the main stream, and with
+/// it every other part of the data set, is the same with or without it.
+fn plant(events: &mut [(u64, usize, usize, Draft)], config: &Config) -> Vec<Planted> {
+    let mut rng = Rng::new(config.seed ^ PLANT_STREAM);
+    let per_kind = (config.people / 500).max(3);
+    let mut planted = Vec::new();
+    for kind in ["cookie", "phone", "email"] {
+        // Only where such a value gets typed in: a cookie on the web or in the
+        // app, a phone number by staff on the phone or at the till, an
+        // address at the till. Events without a channel are left alone.
+        let fits = |channel: &str| match kind {
+            "cookie" => matches!(channel, "web" | "app"),
+            "phone" => matches!(channel, "call_center" | "store"),
+            _ => channel == "store",
+        };
+        let mut by_person: Vec<Vec<usize>> = vec![Vec::new(); config.people];
+        for (at, (_, person, _, draft)) in events.iter().enumerate() {
+            if *person < config.people && draft.channel.is_some_and(fits) {
+                by_person[*person].push(at);
+            }
+        }
+        let mut candidates: Vec<usize> = (0..config.people)
+            .filter(|&person| !by_person[person].is_empty())
+            .collect();
+        for n in 0..per_kind {
+            let (city, area) = CITIES[n % CITIES.len()];
+            // A number once the names run out keeps every value distinct.
+            let round = n / CITIES.len();
+            let suffix = if round == 0 {
+                String::new()
+            } else {
+                round.to_string()
+            };
+            let mut value = Planted {
+                kind,
+                spellings: Vec::new(),
+                people: 0,
+            };
+            // A partial shuffle: the first `count` candidates are the people.
+            let count = rng.range(30, 300).min(candidates.len());
+            for i in 0..count {
+                let j = rng.range(i, candidates.len() - 1);
+                candidates.swap(i, j);
+            }
+            for &person in &candidates[..count] {
+                let own = &mut by_person[person];
+                shuffle(own, &mut rng);
+                for &at in own.iter().take(rng.range(1, 2)) {
+                    let draft = &mut events[at].3;
+                    let spelling = match kind {
+                        "cookie" => format!("ck_kiosk_{}_{:02}", KIOSKS[n % KIOSKS.len()], n + 1),
+                        "phone" => {
+                            // 555 numbers never collide with the people's mobiles.
+                            let digits = format!("{area}555{:04}", 100 + n);
+                            let national = !draft.attrs.iter().any(|(name, _)| name == "country");
+                            store_phone(&digits, national, &mut rng)
+                        }
+                        _ => email(
+                            &format!("{}.{city}{suffix}", TILLS[n % TILLS.len()]),
+                            "winkel.nl",
+                            &mut rng,
+                        ),
+                    };
+                    draft.push(kind, &spelling, None);
+                    if !value.spellings.contains(&spelling) {
+                        value.spellings.push(spelling);
+                    }
+                }
+            }
+            // Too few people with such events leaves nothing to plant.
+            if count > 0 {
+                value.people = count;
+                planted.push(value);
+            }
+        }
+    }
+    planted
+}
+
+/// A store's or call centre's own number (national significant number
+/// `digits`, a two-digit area code first) as staff type it. National format
+/// only when `national`: an event that names a country reads it there.
+fn store_phone(digits: &str, national: bool, rng: &mut Rng) -> String {
+    let (area, rest) = digits.split_at(2);
+    let (exchange, line) = rest.split_at(3);
+    match rng.below(if national { 6 } else { 3 }) {
+        0 => format!("+31 {area} {exchange} {line}"),
+        1 => format!("+31{digits}"),
+        2 => format!("0031{digits}"),
+        3 => format!("0{area}-{rest}"),
+        4 => format!("0{area} {exchange} {line}"),
+        _ => format!("(0{area}) {rest}"),
+    }
+}
+
 /// A value that no normalizer may accept, unique where it could be, so that
 /// even a too-lenient normalizer cannot merge people through it.
 fn junk(rng: &mut Rng, next: &mut impl FnMut() -> usize) -> (&'static str, String) {
@@ -600,6 +758,7 @@ fn generator_is_deterministic_and_connected() {
         mean_events: 4,
         garbage: true,
         replays: true,
+        planted: false,
     };
     let a = generate(&config);
     assert_eq!(a.jsonl, generate(&config).jsonl);
@@ -618,5 +777,56 @@ fn generator_is_deterministic_and_connected() {
     );
     for id in &a.event_ids {
         assert!(a.jsonl.contains(&format!(r#""id":"{id}","#)));
+    }
+}
+
+#[test]
+fn planted_values_join_many_people_and_leave_the_rest_alone() {
+    let config = Config {
+        seed: 11,
+        people: 1_600,
+        mean_events: 4,
+        garbage: true,
+        replays: true,
+        planted: true,
+    };
+    let a = generate(&config);
+    assert_eq!(a.jsonl, generate(&config).jsonl);
+    let plain = generate(&Config {
+        planted: false,
+        ..config.clone()
+    });
+    assert!(plain.planted.is_empty());
+    assert_eq!((&a.truth, &a.event_ids), (&plain.truth, &plain.event_ids));
+    assert_eq!(a.junk_values, plain.junk_values);
+    for kind in ["cookie", "phone", "email"] {
+        assert!(a.planted.iter().filter(|p| p.kind == kind).count() >= 3);
+    }
+    // Count the people from the written lines, not the generator's own tally.
+    for planted in &a.planted {
+        let written: Vec<String> = planted
+            .spellings
+            .iter()
+            .map(|spelling| format!(r#""value":{}"#, quote(spelling)))
+            .collect();
+        let mut people = std::collections::HashSet::new();
+        for line in a.jsonl.lines() {
+            let Some(id) = line
+                .strip_prefix(r#"{"id":""#)
+                .and_then(|rest| rest.split('"').next())
+            else {
+                continue;
+            };
+            if written.iter().any(|value| line.contains(value.as_str())) {
+                people.insert(a.truth[id]);
+            }
+        }
+        assert!(
+            people.len() > 8 && (20..=300).contains(&people.len()),
+            "{planted:?} joins {} people",
+            people.len()
+        );
+        assert_eq!(people.len(), planted.people, "{planted:?}");
+        assert!(people.iter().all(|&person| person < config.people));
     }
 }

@@ -1,0 +1,780 @@
+//! Protection against over-merging, erasure, and the record of changes.
+//!
+//! The union-find merges fast but cannot undo; the evidence graph can. This
+//! module holds what sits between them: which values are generic (a kiosk
+//! cookie, a call centre's placeholder phone), how many values of a kind one
+//! profile may hold, what waits for review, which identifiers were forgotten,
+//! and the log of merges, renames and splits a service can follow.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, ErrorKind};
+use crate::evidence::Component;
+use crate::identifier::{Identifier, IdentifierKind};
+use crate::key::IdentifierKey;
+use crate::profile::{ChannelSet, ProfileId, ProfileIdentifier, ProfileState, min_some};
+use crate::resolver::{FORGOTTEN, MergeRecord, Resolver};
+use crate::time::Timestamp;
+
+/// Kind numbers of the kinds that do not count as a person on their own
+/// when deciding whether a value is generic: cookies and chat sessions.
+const COOKIE: u16 = 3;
+const CHAT_SESSION: u16 = 4;
+
+/// How the resolver guards profiles against values that would glue
+/// strangers together. Part of [`ResolverBuilder`](crate::ResolverBuilder).
+///
+/// - **Generic values.** When an identifier has joined more than a threshold
+///   of otherwise separate profiles (default 8, per kind), it is marked
+///   generic: it stops linking, and the profiles only it held together are
+///   split again. "Separate" counts the parts of its profile without it
+///   that hold an email, phone, loyalty card or custom identifier (so a
+///   person's cookie seen with many short chat sessions is not generic),
+///   plus the links a limit held back from it.
+/// - **Limits.** At most so many distinct values of a kind per profile
+///   (default: 5 emails, 5 phones, 3 loyalty cards). A merge that would break
+///   a limit is not made; it goes to the review queue with its evidence.
+/// - **Priority.** An event's identifiers are linked in this kind order
+///   (default: loyalty card, email, phone, custom kinds, chat session,
+///   cookie), so when a limit stops a link, the stronger identifier's link
+///   is the one made.
+///
+/// Generic detection needs the evidence graph
+/// ([`keep_evidence`](crate::ResolverBuilder::keep_evidence), on by
+/// default); limits work either way.
+///
+/// ```
+/// use idstitch::{IdentifierKind, Protection, ResolverBuilder, SecretKey};
+///
+/// let protection = Protection::default()
+///     .generic_threshold(IdentifierKind::Cookie, Some(4))
+///     .max_per_profile("customer_id".parse().unwrap(), 1);
+/// let resolver = ResolverBuilder::new(SecretKey::derive("s")).protection(protection).build();
+/// # let _ = resolver;
+/// // Plain transitive merging, for comparison:
+/// let plain = ResolverBuilder::new(SecretKey::derive("s")).protection(Protection::none()).build();
+/// # let _ = plain;
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Protection {
+    generic_default: Option<u32>,
+    generic: BTreeMap<IdentifierKind, Option<u32>>,
+    limits: BTreeMap<IdentifierKind, u32>,
+    priority: Vec<IdentifierKind>,
+}
+
+impl Default for Protection {
+    fn default() -> Self {
+        Protection {
+            generic_default: Some(8),
+            generic: BTreeMap::new(),
+            limits: BTreeMap::from([
+                (IdentifierKind::Email, 5),
+                (IdentifierKind::Phone, 5),
+                (IdentifierKind::LoyaltyCard, 3),
+            ]),
+            priority: vec![
+                IdentifierKind::LoyaltyCard,
+                IdentifierKind::Email,
+                IdentifierKind::Phone,
+            ],
+        }
+    }
+}
+
+impl Protection {
+    /// No generic detection, no limits: every link is made (plain
+    /// transitive merging). Blocklisted values are still refused; pass
+    /// [`Blocklist::none`](crate::Blocklist::none) to the builder as well to
+    /// switch that off.
+    pub fn none() -> Self {
+        Protection {
+            generic_default: None,
+            generic: BTreeMap::new(),
+            limits: BTreeMap::new(),
+            priority: Vec::new(),
+        }
+    }
+
+    /// Marks a value of any kind generic once it has joined more than
+    /// `max_profiles` otherwise separate profiles; `None` never marks one.
+    pub fn default_generic_threshold(mut self, max_profiles: Option<u32>) -> Self {
+        self.generic_default = max_profiles;
+        self
+    }
+
+    /// The generic threshold for one kind, overriding the default.
+    pub fn generic_threshold(mut self, kind: IdentifierKind, max_profiles: Option<u32>) -> Self {
+        self.generic.insert(kind, max_profiles);
+        self
+    }
+
+    /// At most `max` distinct values of `kind` per profile (at least 1).
+    pub fn max_per_profile(mut self, kind: IdentifierKind, max: u32) -> Self {
+        self.limits.insert(kind, max.max(1));
+        self
+    }
+
+    /// Removes the limit for `kind`.
+    pub fn unlimited(mut self, kind: &IdentifierKind) -> Self {
+        self.limits.remove(kind);
+        self
+    }
+
+    /// The order in which an event's identifiers are linked, strongest
+    /// first; kinds not listed follow in the event's order.
+    pub fn priority(mut self, kinds: impl IntoIterator<Item = IdentifierKind>) -> Self {
+        self.priority = kinds.into_iter().collect();
+        self
+    }
+
+    pub(crate) fn kinds(&self) -> impl Iterator<Item = &IdentifierKind> {
+        self.generic
+            .keys()
+            .chain(self.limits.keys())
+            .chain(&self.priority)
+    }
+}
+
+/// [`Protection`] with kinds turned into the resolver's kind numbers.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Rules {
+    generic_default: Option<u32>,
+    generic: Vec<(u16, Option<u32>)>,
+    /// (kind number, limit); a profile's `kind_counts` follow this order.
+    pub(crate) limits: Vec<(u16, u32)>,
+    priority: Vec<u16>,
+}
+
+impl Rules {
+    pub(crate) fn new(
+        protection: &Protection,
+        mut number: impl FnMut(&IdentifierKind) -> Option<u16>,
+    ) -> Option<Rules> {
+        Some(Rules {
+            generic_default: protection.generic_default,
+            generic: protection
+                .generic
+                .iter()
+                .map(|(kind, max)| Some((number(kind)?, *max)))
+                .collect::<Option<_>>()?,
+            limits: protection
+                .limits
+                .iter()
+                .map(|(kind, max)| Some((number(kind)?, *max)))
+                .collect::<Option<_>>()?,
+            priority: protection
+                .priority
+                .iter()
+                .map(&mut number)
+                .collect::<Option<_>>()?,
+        })
+    }
+
+    pub(crate) fn has_priority(&self) -> bool {
+        !self.priority.is_empty()
+    }
+
+    /// Sort key of a kind: its place in the priority list, unlisted last.
+    pub(crate) fn rank(&self, kind: u16) -> usize {
+        self.priority
+            .iter()
+            .position(|&k| k == kind)
+            .unwrap_or(self.priority.len())
+    }
+
+    pub(crate) fn generic_threshold(&self, kind: u16) -> Option<u32> {
+        self.generic
+            .iter()
+            .find(|&&(k, _)| k == kind)
+            .map_or(self.generic_default, |&(_, max)| max)
+    }
+
+    pub(crate) fn limit_slot(&self, kind: u16) -> Option<usize> {
+        self.limits.iter().position(|&(k, _)| k == kind)
+    }
+
+    /// The first limit that `have + add` would break: its slot.
+    pub(crate) fn broken(&self, have: &[u32], add: &[u32]) -> Option<usize> {
+        (0..self.limits.len()).find(|&slot| {
+            let sum = have.get(slot).copied().unwrap_or(0) + add.get(slot).copied().unwrap_or(0);
+            sum > self.limits[slot].1
+        })
+    }
+
+    /// Counts of a single identifier of `kind`.
+    pub(crate) fn counts_of_one(&self, kind: u16) -> Vec<u32> {
+        let mut counts = vec![0; self.limits.len()];
+        if let Some(slot) = self.limit_slot(kind) {
+            counts[slot] = 1;
+        }
+        counts
+    }
+}
+
+/// Whether a join count has reached a point where the (costlier) generic
+/// check runs: just past the threshold, then at doubling distances, so a
+/// busy identifier is checked O(log n) times.
+pub(crate) fn time_to_check(joins: u32, threshold: u32) -> bool {
+    joins > threshold && {
+        let past = joins - threshold - 1;
+        past == 0 || past.is_power_of_two()
+    }
+}
+
+/// An identifier marked generic, from [`Resolver::generic_values`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GenericValue {
+    pub(crate) identifier: ProfileIdentifier,
+    pub(crate) profiles: u32,
+    pub(crate) events: u64,
+}
+
+impl GenericValue {
+    /// The identifier.
+    pub fn identifier(&self) -> &ProfileIdentifier {
+        &self.identifier
+    }
+
+    /// How many otherwise separate profiles it had joined when it was marked.
+    pub fn profiles(&self) -> u32 {
+        self.profiles
+    }
+
+    /// How many later events carried it next to other identifiers (it
+    /// linked none of them).
+    pub fn later_events(&self) -> u64 {
+        self.events
+    }
+}
+
+/// What the resolver remembers of a generic identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct GenericMark {
+    pub(crate) profiles: u32,
+    pub(crate) events: u64,
+}
+
+/// A link the resolver did not make on its own, waiting for a person: from
+/// [`Observation::reviews`](crate::Observation::reviews) and
+/// [`Resolver::review_queue`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewItem {
+    pub(crate) event: String,
+    pub(crate) kept: ProfileIdentifier,
+    pub(crate) held: ProfileIdentifier,
+    pub(crate) kept_profile: Option<ProfileId>,
+    pub(crate) held_profile: Option<ProfileId>,
+    pub(crate) reason: ReviewReason,
+}
+
+impl ReviewItem {
+    /// The event that carried both identifiers: the evidence.
+    pub fn event(&self) -> &str {
+        &self.event
+    }
+
+    /// The identifier whose profile the event went to.
+    pub fn kept(&self) -> &ProfileIdentifier {
+        &self.kept
+    }
+
+    /// The identifier that was not linked to it.
+    pub fn held(&self) -> &ProfileIdentifier {
+        &self.held
+    }
+
+    /// The profile of [`kept`](Self::kept) now.
+    pub fn kept_profile(&self) -> Option<ProfileId> {
+        self.kept_profile
+    }
+
+    /// The profile of [`held`](Self::held) now.
+    pub fn held_profile(&self) -> Option<ProfileId> {
+        self.held_profile
+    }
+
+    /// Why the link was not made.
+    pub fn reason(&self) -> &ReviewReason {
+        &self.reason
+    }
+}
+
+/// Why a link waits for review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ReviewReason {
+    /// The merged profile would hold more than `limit` values of `kind`.
+    LimitExceeded {
+        /// The kind whose limit it would break.
+        kind: IdentifierKind,
+        /// The limit.
+        limit: u32,
+    },
+}
+
+/// A review item as stored: nodes, resolved to identifiers when shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ReviewRecord {
+    pub(crate) event: String,
+    pub(crate) kept: u32,
+    pub(crate) held: u32,
+    pub(crate) kind: u16,
+    pub(crate) limit: u32,
+}
+
+/// One profile that became several: from a forgotten identifier or one
+/// marked generic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SplitRecord {
+    pub(crate) from: ProfileId,
+    pub(crate) into: Vec<ProfileId>,
+    pub(crate) cause: SplitCause,
+}
+
+impl SplitRecord {
+    /// The profile that was split; it lives on only if it is in
+    /// [`into`](Self::into).
+    pub fn from(&self) -> ProfileId {
+        self.from
+    }
+
+    /// The profiles it became, anchored earliest first. A generic value's
+    /// own profile is among them.
+    pub fn into(&self) -> &[ProfileId] {
+        &self.into
+    }
+
+    /// Why it was split.
+    pub fn cause(&self) -> &SplitCause {
+        &self.cause
+    }
+}
+
+/// Why a profile was split.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum SplitCause {
+    /// An identifier was forgotten ([`Resolver::forget`]).
+    Forgotten,
+    /// The identifier with this key was marked generic.
+    Generic(IdentifierKey),
+}
+
+/// A profile whose id changed because an earlier event arrived late: its
+/// anchor is now another identifier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenameRecord {
+    pub(crate) from: ProfileId,
+    pub(crate) to: ProfileId,
+    pub(crate) event: String,
+}
+
+impl RenameRecord {
+    /// The old id; it resolves to the new one.
+    pub fn from(&self) -> ProfileId {
+        self.from
+    }
+
+    /// The new id.
+    pub fn to(&self) -> ProfileId {
+        self.to
+    }
+
+    /// The event that caused it.
+    pub fn event(&self) -> &str {
+        &self.event
+    }
+}
+
+/// One change to the set of profiles, for services that keep their own
+/// copies: from [`Resolver::drain_changes`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Change {
+    /// Two profiles became one.
+    Merged(MergeRecord),
+    /// A profile got a new id.
+    Renamed(RenameRecord),
+    /// A profile became several.
+    Split(SplitRecord),
+}
+
+/// What [`Resolver::forget`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct Forgotten {
+    pub(crate) profile: Option<ProfileId>,
+    pub(crate) split: Option<SplitRecord>,
+    pub(crate) erased_events: u64,
+}
+
+impl Forgotten {
+    /// The profile the identifier was in, `None` if it was never seen.
+    pub fn profile(&self) -> Option<ProfileId> {
+        self.profile
+    }
+
+    /// How the profile came apart. `None` when it did not change id or
+    /// split (the rest stays together under the same id), or when the
+    /// identifier was never seen.
+    pub fn split(&self) -> Option<&SplitRecord> {
+        self.split.as_ref()
+    }
+
+    /// Events that carried only this identifier: they belong to no profile
+    /// any more.
+    pub fn erased_events(&self) -> u64 {
+        self.erased_events
+    }
+}
+
+/// How a detached identifier ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Detach {
+    Forget,
+    Generic { profiles: u32 },
+}
+
+impl Resolver {
+    /// Erases `identifier`: removes it and every link that rests on it. Its
+    /// profile splits into the parts that remain connected, each with a
+    /// deterministic id (the part holding the old anchor keeps the old id).
+    /// Events that carried only this identifier belong to no profile after
+    /// this; observing one again gives [`ErrorKind::Forgotten`].
+    ///
+    /// Unless [`tombstones(false)`](crate::ResolverBuilder::tombstones), its
+    /// keyed hash is kept so that later events carrying it reject it with
+    /// [`RejectReason::Forgotten`](crate::RejectReason::Forgotten) instead of
+    /// bringing it back. Forgetting an identifier never seen still leaves
+    /// the tombstone.
+    ///
+    /// ```
+    /// use idstitch::{Event, Identifier, ResolverBuilder, SecretKey};
+    ///
+    /// let mut resolver = ResolverBuilder::new(SecretKey::derive("s")).build();
+    /// let shared = Identifier::cookie("ck_shared_pc");
+    /// resolver.observe(&Event::new("a").with_identifier(shared.clone()).with_identifier(Identifier::email("anna@example.com")))?;
+    /// resolver.observe(&Event::new("b").with_identifier(shared.clone()).with_identifier(Identifier::email("ben@example.com")))?;
+    /// assert_eq!(resolver.profile_count(), 1);
+    ///
+    /// let forgotten = resolver.forget(&shared)?;
+    /// assert_eq!(forgotten.split().unwrap().into().len(), 2);
+    /// assert_eq!(resolver.profile_count(), 2);
+    /// assert_eq!(resolver.lookup(&shared)?, None);
+    ///
+    /// // A new event with the cookie does not bring it back.
+    /// let later = resolver.observe(&Event::new("c").with_identifier(shared.clone()).with_identifier(Identifier::email("anna@example.com")))?;
+    /// assert_eq!(later.rejects().len(), 1);
+    /// assert_eq!(resolver.lookup(&shared)?, None);
+    /// # Ok::<(), idstitch::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidIdentifier`] when the value cannot be normalized;
+    /// [`ErrorKind::EvidenceNotKept`] when the resolver keeps no evidence
+    /// (without it a profile cannot be split).
+    pub fn forget(&mut self, identifier: &Identifier) -> Result<Forgotten, Error> {
+        let key = self.key_of(identifier)?;
+        self.forget_key(key)
+    }
+
+    /// [`forget`](Self::forget) by key, for services that hold keys only.
+    ///
+    /// # Errors
+    /// [`ErrorKind::EvidenceNotKept`] when the resolver keeps no evidence.
+    pub fn forget_key(&mut self, key: IdentifierKey) -> Result<Forgotten, Error> {
+        if self.evidence.is_none() {
+            return Err(ErrorKind::EvidenceNotKept.into());
+        }
+        if self.config.tombstones {
+            self.tombstones.insert(key);
+        }
+        let Some(node) = self.nodes.find_key(key) else {
+            return Ok(Forgotten {
+                profile: None,
+                split: None,
+                erased_events: 0,
+            });
+        };
+        let profile = self.profile_state_of(node).map(|state| state.id);
+        let erased_events = self.evidence.as_ref().map_or(0, |e| e.stats(node).events);
+        let split = self.detach(node, Detach::Forget);
+        self.generic.remove(&node);
+        self.review
+            .retain(|item| item.kept != node && item.held != node);
+        if let Some(split) = &split {
+            self.log(Change::Split(split.clone()));
+        }
+        Ok(Forgotten {
+            profile,
+            split,
+            erased_events,
+        })
+    }
+
+    /// Every identifier marked generic, most profiles joined first (then by
+    /// key), for an operator to review.
+    pub fn generic_values(&self) -> Vec<GenericValue> {
+        let mut values: Vec<GenericValue> = self
+            .generic
+            .iter()
+            .filter_map(|(&node, mark)| {
+                Some(GenericValue {
+                    identifier: self.identifier_at(node)?,
+                    profiles: mark.profiles,
+                    events: mark.events,
+                })
+            })
+            .collect();
+        values.sort_by(|a, b| {
+            (b.profiles, a.identifier.key).cmp(&(a.profiles, b.identifier.key))
+        });
+        values
+    }
+
+    /// The links waiting for review, oldest first.
+    pub fn review_queue(&self) -> Vec<ReviewItem> {
+        self.review
+            .iter()
+            .filter_map(|record| self.review_item(record))
+            .collect()
+    }
+
+    /// Takes the links waiting for review out of the resolver.
+    pub fn drain_review(&mut self) -> Vec<ReviewItem> {
+        let records = std::mem::take(&mut self.review);
+        records
+            .iter()
+            .filter_map(|record| self.review_item(record))
+            .collect()
+    }
+
+    pub(crate) fn review_item(&self, record: &ReviewRecord) -> Option<ReviewItem> {
+        Some(ReviewItem {
+            event: record.event.clone(),
+            kept: self.identifier_at(record.kept)?,
+            held: self.identifier_at(record.held)?,
+            kept_profile: self.profile_state_of(record.kept).map(|s| s.id),
+            held_profile: self.profile_state_of(record.held).map(|s| s.id),
+            reason: ReviewReason::LimitExceeded {
+                kind: self.kind_of(record.kind)?,
+                limit: record.limit,
+            },
+        })
+    }
+
+    /// The merges, renames and splits not yet drained, oldest first.
+    /// Recorded unless the resolver was built with
+    /// [`change_log(false)`](crate::ResolverBuilder::change_log).
+    pub fn changes(&self) -> &[Change] {
+        &self.changes
+    }
+
+    /// Takes the recorded changes out of the resolver, oldest first. A
+    /// service that mirrors profiles drains this after each batch.
+    ///
+    /// ```
+    /// use idstitch::{Change, Event, Identifier, ResolverBuilder, SecretKey};
+    ///
+    /// let mut resolver = ResolverBuilder::new(SecretKey::derive("s")).build();
+    /// resolver.observe(&Event::new("a").with_identifier(Identifier::cookie("ck_1")))?;
+    /// resolver.observe(&Event::new("b").with_identifier(Identifier::cookie("ck_2")))?;
+    /// resolver.observe(&Event::new("c").with_identifier(Identifier::cookie("ck_1")).with_identifier(Identifier::cookie("ck_2")))?;
+    /// let changes = resolver.drain_changes();
+    /// assert!(matches!(changes.as_slice(), [Change::Merged(merge)] if merge.event() == "c"));
+    /// assert!(resolver.changes().is_empty());
+    /// # Ok::<(), idstitch::Error>(())
+    /// ```
+    pub fn drain_changes(&mut self) -> Vec<Change> {
+        std::mem::take(&mut self.changes)
+    }
+
+    pub(crate) fn log(&mut self, change: Change) {
+        if self.config.change_log {
+            self.changes.push(change);
+        }
+    }
+
+    /// Whether `node`, now in a profile, has joined more than `threshold`
+    /// otherwise separate parts: the number of parts, if so.
+    pub(crate) fn generic_profiles(&self, node: u32, threshold: u32) -> Option<u32> {
+        let evidence = self.evidence.as_ref()?;
+        let root = self.nodes.sets.find_root(node);
+        let members: Vec<u32> = self.nodes.sets.members(root).collect();
+        let persons = evidence
+            .components(&members, Some(node))
+            .iter()
+            .filter(|part| {
+                part.nodes.iter().any(|&n| {
+                    let kind = self.nodes.kinds[n as usize];
+                    kind != COOKIE && kind != CHAT_SESSION && kind < FORGOTTEN
+                })
+            })
+            .count();
+        let persons = u32::try_from(persons)
+            .unwrap_or(u32::MAX)
+            .saturating_add(evidence.stats(node).held);
+        (persons > threshold).then_some(persons)
+    }
+
+    /// Takes `node` out of its profile and re-forms the profile from the
+    /// evidence that remains. Returns the split, or `None` when what remains
+    /// is one profile under the same id. Needs the evidence graph.
+    pub(crate) fn detach(&mut self, node: u32, how: Detach) -> Option<SplitRecord> {
+        let root = self.nodes.sets.find(node);
+        let old = self.profiles.remove(&root)?;
+        let members: Vec<u32> = self.nodes.sets.members(root).collect();
+        let evidence = self.evidence.as_mut()?;
+        let records = evidence.detach(node);
+        // Events that were found through this identifier are found through
+        // another of theirs from now on.
+        for (record, remaining) in &records {
+            if let Some(&other) = remaining.first() {
+                let key = self.hasher.event(&evidence.record_at(*record).event);
+                if let Some(anchor) = self.events.get_mut(&key) {
+                    if *anchor == node {
+                        *anchor = other;
+                    }
+                }
+            }
+        }
+        let parts = evidence.components(&members, Some(node));
+        self.nodes.sets.isolate(&members);
+        let mut into: Vec<(ProfileState, u32)> = parts
+            .into_iter()
+            .map(|part| self.install(&part))
+            .collect();
+        let cause = match how {
+            Detach::Forget => {
+                self.erase(node);
+                SplitCause::Forgotten
+            }
+            Detach::Generic { profiles } => {
+                self.generic.insert(
+                    node,
+                    GenericMark {
+                        profiles,
+                        events: 0,
+                    },
+                );
+                // Links held back because of it wait for nobody now.
+                self.review.retain(|item| item.held != node && item.kept != node);
+                let alone = Component {
+                    nodes: vec![node],
+                    records: Vec::new(),
+                };
+                into.push(self.install(&alone));
+                SplitCause::Generic(self.nodes.keys[node as usize])
+            }
+        };
+        if into.len() == 1 && into[0].0.id == old.id {
+            return None;
+        }
+        into.sort_by_key(|(state, _)| self.anchor_order(state.anchor_ts, state.anchor));
+        Some(SplitRecord {
+            from: old.id,
+            into: into.into_iter().map(|(state, _)| state.id).collect(),
+            cause,
+        })
+    }
+
+    /// Links a part's nodes (all singletons) into one profile and computes
+    /// its state from the evidence. Returns a copy of the state and its root.
+    fn install(&mut self, part: &Component) -> (ProfileState, u32) {
+        let Some(evidence) = self.evidence.as_ref() else {
+            unreachable!("install runs only with evidence");
+        };
+        let mut event_count = 0;
+        let mut first_seen = None;
+        let mut last_seen = None;
+        let mut channels = ChannelSet::default();
+        let mut anchor: Option<(Option<Timestamp>, u32)> = None;
+        let better = |resolver: &Resolver, current: Option<(Option<Timestamp>, u32)>, ts, node| {
+            match current {
+                Some((best_ts, best)) if resolver.anchor_order(best_ts, best) <= resolver.anchor_order(ts, node) => current,
+                _ => Some((ts, node)),
+            }
+        };
+        for &node in &part.nodes {
+            let stats = evidence.stats(node);
+            if stats.events > 0 {
+                event_count += stats.events;
+                first_seen = min_some(first_seen, stats.first_seen);
+                last_seen = last_seen.max(stats.last_seen);
+                channels.union_with(&stats.channels);
+                anchor = better(self, anchor, stats.first_seen, node);
+            }
+        }
+        for (record, linked) in &part.records {
+            let record = evidence.record_at(*record);
+            event_count += 1;
+            first_seen = min_some(first_seen, record.ts);
+            last_seen = last_seen.max(record.ts);
+            if let Some(channel) = record.channel {
+                channels.insert(channel);
+            }
+            if let Some(&node) = linked
+                .iter()
+                .min_by_key(|&&n| self.nodes.keys[n as usize])
+            {
+                anchor = better(self, anchor, record.ts, node);
+            }
+        }
+        let (anchor_ts, anchor) = anchor.unwrap_or_else(|| {
+            let node = part
+                .nodes
+                .iter()
+                .copied()
+                .min_by_key(|&n| self.nodes.keys[n as usize])
+                .unwrap_or_else(|| unreachable!("a part has a node"));
+            (None, node)
+        });
+        let mut kind_counts = vec![0; self.rules.limits.len()];
+        for &node in &part.nodes {
+            if let Some(slot) = self.rules.limit_slot(self.nodes.kinds[node as usize]) {
+                kind_counts[slot] += 1;
+            }
+        }
+        let mut root = part.nodes[0];
+        for &node in &part.nodes[1..] {
+            root = self.nodes.sets.link_roots(root, node);
+        }
+        let id = self.profile_id_for(anchor);
+        let state = ProfileState {
+            id,
+            anchor,
+            anchor_ts,
+            event_count,
+            first_seen,
+            last_seen,
+            channels,
+            kind_counts,
+        };
+        self.profiles.insert(root, state.clone());
+        (state, root)
+    }
+
+    /// Removes every trace of `node` but its place: it stays a root without
+    /// a profile, so events it anchored resolve to nothing.
+    fn erase(&mut self, node: u32) {
+        let key = self.nodes.keys[node as usize];
+        if let Ok(entry) = self
+            .nodes
+            .index
+            .find_entry(key.hash64(), |&n| n == node)
+        {
+            entry.remove();
+        }
+        self.nodes.kinds[node as usize] = FORGOTTEN;
+        self.nodes.keys[node as usize] = IdentifierKey::ERASED;
+        if let Some(values) = &mut self.nodes.values {
+            values.wipe(node);
+        }
+        if let Some(evidence) = &mut self.evidence {
+            evidence.clear_stats(node);
+        }
+    }
+}
