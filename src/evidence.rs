@@ -244,7 +244,11 @@ impl Evidence {
         let mut seen: hashbrown::HashSet<u32, PrehashedState> = hashbrown::HashSet::default();
         let mut parts = Vec::new();
         for &node in &sorted {
-            let vertex = self.vertex_of.get(node as usize).copied().unwrap_or(NO_VERTEX);
+            let vertex = self
+                .vertex_of
+                .get(node as usize)
+                .copied()
+                .unwrap_or(NO_VERTEX);
             if vertex == NO_VERTEX {
                 parts.push(Component {
                     nodes: vec![node],

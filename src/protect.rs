@@ -196,14 +196,6 @@ impl Rules {
         self.limits.iter().position(|&(k, _)| k == kind)
     }
 
-    /// The first limit that `have + add` would break: its slot.
-    pub(crate) fn broken(&self, have: &[u32], add: &[u32]) -> Option<usize> {
-        (0..self.limits.len()).find(|&slot| {
-            let sum = have.get(slot).copied().unwrap_or(0) + add.get(slot).copied().unwrap_or(0);
-            sum > self.limits[slot].1
-        })
-    }
-
     /// Counts of a single identifier of `kind`.
     pub(crate) fn counts_of_one(&self, kind: u16) -> Vec<u32> {
         let mut counts = vec![0; self.limits.len()];
@@ -529,9 +521,7 @@ impl Resolver {
                 })
             })
             .collect();
-        values.sort_by(|a, b| {
-            (b.profiles, a.identifier.key).cmp(&(a.profiles, b.identifier.key))
-        });
+        values.sort_by(|a, b| (b.profiles, a.identifier.key).cmp(&(a.profiles, b.identifier.key)));
         values
     }
 
@@ -643,10 +633,8 @@ impl Resolver {
         }
         let parts = evidence.components(&members, Some(node));
         self.nodes.sets.isolate(&members);
-        let mut into: Vec<(ProfileState, u32)> = parts
-            .into_iter()
-            .map(|part| self.install(&part))
-            .collect();
+        let mut into: Vec<(ProfileState, u32)> =
+            parts.into_iter().map(|part| self.install(&part)).collect();
         let cause = match how {
             Detach::Forget => {
                 self.erase(node);
@@ -661,7 +649,8 @@ impl Resolver {
                     },
                 );
                 // Links held back because of it wait for nobody now.
-                self.review.retain(|item| item.held != node && item.kept != node);
+                self.review
+                    .retain(|item| item.held != node && item.kept != node);
                 let alone = Component {
                     nodes: vec![node],
                     records: Vec::new(),
@@ -694,7 +683,11 @@ impl Resolver {
         let mut anchor: Option<(Option<Timestamp>, u32)> = None;
         let better = |resolver: &Resolver, current: Option<(Option<Timestamp>, u32)>, ts, node| {
             match current {
-                Some((best_ts, best)) if resolver.anchor_order(best_ts, best) <= resolver.anchor_order(ts, node) => current,
+                Some((best_ts, best))
+                    if resolver.anchor_order(best_ts, best) <= resolver.anchor_order(ts, node) =>
+                {
+                    current
+                }
                 _ => Some((ts, node)),
             }
         };
@@ -716,10 +709,7 @@ impl Resolver {
             if let Some(channel) = record.channel {
                 channels.insert(channel);
             }
-            if let Some(&node) = linked
-                .iter()
-                .min_by_key(|&&n| self.nodes.keys[n as usize])
-            {
+            if let Some(&node) = linked.iter().min_by_key(|&&n| self.nodes.keys[n as usize]) {
                 anchor = better(self, anchor, record.ts, node);
             }
         }
@@ -761,11 +751,7 @@ impl Resolver {
     /// a profile, so events it anchored resolve to nothing.
     fn erase(&mut self, node: u32) {
         let key = self.nodes.keys[node as usize];
-        if let Ok(entry) = self
-            .nodes
-            .index
-            .find_entry(key.hash64(), |&n| n == node)
-        {
+        if let Ok(entry) = self.nodes.index.find_entry(key.hash64(), |&n| n == node) {
             entry.remove();
         }
         self.nodes.kinds[node as usize] = FORGOTTEN;

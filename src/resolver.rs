@@ -396,7 +396,8 @@ impl ValueArena {
             self.ends[node - 1] as usize
         };
         let end = self.ends[node] as usize;
-        self.text.replace_range(start..end, &"\0".repeat(end - start));
+        self.text
+            .replace_range(start..end, &"\0".repeat(end - start));
     }
 
     /// Checks offsets against the text before `get` may trust them.
@@ -562,6 +563,8 @@ struct Scratch {
     linked: Vec<u32>,
     /// Distinct identifiers per limited kind of what the event links.
     counts: Vec<u32>,
+    /// The profiles the event merges, each with the identifier that led to it.
+    merged: Vec<(ProfileState, IdentifierKey)>,
 }
 
 /// A normalized, keyed identifier of the event being observed.
@@ -770,6 +773,7 @@ impl Resolver {
             fresh,
             linked,
             counts,
+            merged,
             ..
         } = scratch;
         touched.clear();
@@ -793,23 +797,35 @@ impl Resolver {
                     continue;
                 }
             }
-            let (group, limited) = match existing {
+            let group = match existing {
                 Some(node) => {
                     let root = self.nodes.sets.find(node);
                     if touched.iter().any(|&(r, _)| r == root) {
                         linked.push(node);
                         continue;
                     }
-                    (Some((node, root)), self.profiles[&root].kind_counts.clone())
+                    Some((node, root))
                 }
-                None => (None, self.rules.counts_of_one(pending.kind)),
+                None => None,
             };
-            if let Some(slot) = self.rules.broken(counts, &limited) {
+            // What the group would add to the limited counts.
+            let one = self.rules.limit_slot(pending.kind);
+            let adds = |slot: usize| match group {
+                Some((_, root)) => self.profiles[&root].kind_counts[slot],
+                None => u32::from(one == Some(slot)),
+            };
+            let broken = (0..counts.len())
+                .find(|&slot| counts[slot] + adds(slot) > self.rules.limits[slot].1);
+            if let Some(slot) = broken {
                 let node = match group {
                     Some((node, _)) => node,
                     None => {
                         // Kept, as a profile of its own, so that nothing is lost.
-                        let node = self.nodes.push(pending.key, pending.kind, &values[pending.value.clone()]);
+                        let node = self.nodes.push(
+                            pending.key,
+                            pending.kind,
+                            &values[pending.value.clone()],
+                        );
                         let state = self.solo_profile(node);
                         self.profiles.insert(node, state);
                         node
@@ -818,8 +834,8 @@ impl Resolver {
                 held_back.push((node, slot));
                 continue;
             }
-            for (have, add) in counts.iter_mut().zip(&limited) {
-                *have += add;
+            for (slot, have) in counts.iter_mut().enumerate() {
+                *have += adds(slot);
             }
             match group {
                 Some((node, root)) => {
@@ -856,14 +872,16 @@ impl Resolver {
             .min_by_key(|&node| self.nodes.keys[node as usize])
             .unwrap_or_else(|| unreachable!("an event links at least one node"));
         let created = touched.is_empty();
-        let mut merged: Vec<(ProfileState, IdentifierKey)> = Vec::with_capacity(touched.len());
+        merged.clear();
         let mut anchor = (event.ts(), event_anchor);
         for &(root, via) in touched.iter() {
             let state = self
                 .profiles
                 .remove(&root)
                 .unwrap_or_else(|| unreachable!("every root holds a profile"));
-            if self.anchor_order(state.anchor_ts, state.anchor) < self.anchor_order(anchor.0, anchor.1) {
+            if self.anchor_order(state.anchor_ts, state.anchor)
+                < self.anchor_order(anchor.0, anchor.1)
+            {
                 anchor = (state.anchor_ts, state.anchor);
             }
             merged.push((state, via));
@@ -871,10 +889,16 @@ impl Resolver {
         merged.sort_by_key(|(state, _)| self.anchor_order(state.anchor_ts, state.anchor));
         let id = self.profile_id_for(anchor.1);
         let mut state = ProfileState::new(id, anchor.1, anchor.0);
-        state.kind_counts = counts.clone();
+        // Reuse a merged profile's buffer: no allocation per event.
+        state.kind_counts = match merged.first_mut() {
+            Some((first, _)) => std::mem::take(&mut first.kind_counts),
+            None => Vec::with_capacity(counts.len()),
+        };
+        state.kind_counts.clear();
+        state.kind_counts.extend_from_slice(counts);
         let mut merges = Vec::new();
         let mut renamed = None;
-        for (other, via) in &merged {
+        for (other, via) in merged.iter() {
             state.absorb(other);
             if other.id == id {
                 continue;
@@ -936,7 +960,11 @@ impl Resolver {
             for &(node, _) in &held_back {
                 evidence.add_held(node);
             }
-            for node in joining.iter().copied().chain(held_back.iter().map(|&(node, _)| node)) {
+            for node in joining
+                .iter()
+                .copied()
+                .chain(held_back.iter().map(|&(node, _)| node))
+            {
                 let joins = evidence.add_join(node);
                 let kind = self.nodes.kinds[node as usize];
                 if let Some(threshold) = self.rules.generic_threshold(kind) {
@@ -1007,11 +1035,7 @@ impl Resolver {
     }
 
     /// How anchors compare: earlier event first, untimed last, then by key.
-    pub(crate) fn anchor_order(
-        &self,
-        ts: Option<Timestamp>,
-        node: u32,
-    ) -> (bool, Option<Timestamp>, IdentifierKey) {
+    pub(crate) fn anchor_order(&self, ts: Option<Timestamp>, node: u32) -> AnchorOrder {
         (ts.is_none(), ts, self.nodes.keys[node as usize])
     }
 
@@ -1188,7 +1212,7 @@ impl Resolver {
     /// Every live profile, oldest first: by the time of the earliest event,
     /// profiles without times last, ties by anchor key.
     pub fn profiles(&self) -> impl Iterator<Item = Profile> + '_ {
-        let mut roots: Vec<((bool, Option<Timestamp>, IdentifierKey), u32)> = self
+        let mut roots: Vec<(AnchorOrder, u32)> = self
             .profiles
             .iter()
             .map(|(&root, state)| (self.anchor_order(state.anchor_ts, state.anchor), root))
@@ -1344,6 +1368,9 @@ impl Resolver {
         self.channels.get(channel)
     }
 }
+
+/// Sort key of a profile anchor: untimed last, then time, then key.
+pub(crate) type AnchorOrder = (bool, Option<Timestamp>, IdentifierKey);
 
 /// Kind numbers of the built-in kinds.
 fn builtin_kind_number(kind: &IdentifierKind) -> Option<u16> {

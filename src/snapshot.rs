@@ -113,8 +113,11 @@ impl Resolver {
         events.sort_unstable();
         let mut tombstones: Vec<IdentifierKey> = self.tombstones.iter().copied().collect();
         tombstones.sort_unstable();
-        let mut generic: Vec<(u32, GenericMark)> =
-            self.generic.iter().map(|(&node, &mark)| (node, mark)).collect();
+        let mut generic: Vec<(u32, GenericMark)> = self
+            .generic
+            .iter()
+            .map(|(&node, &mark)| (node, mark))
+            .collect();
         generic.sort_unstable_by_key(|&(node, _)| node);
         let state = StateRef {
             fingerprint: self.hasher.secret().fingerprint(),
@@ -292,10 +295,7 @@ fn restore(secret: SecretKey, state: State) -> Result<Resolver, &'static str> {
         let anchored_here = (profile.anchor as usize) < len
             && resolver.nodes.sets.find_root(profile.anchor) == root
             && resolver.founders.get(&profile.id) == Some(&profile.anchor);
-        if !is_root
-            || !anchored_here
-            || profile.kind_counts.len() != resolver.rules.limits.len()
-        {
+        if !is_root || !anchored_here || profile.kind_counts.len() != resolver.rules.limits.len() {
             return Err("profile does not match its set");
         }
         if profile
