@@ -15,7 +15,8 @@ use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use idstitch::{
-    Channel, Event, Identifier, Normalizer, Region, Resolver, ResolverBuilder, SecretKey, Timestamp,
+    Change, Channel, Event, Identifier, Normalizer, Protection, Region, Resolver, ResolverBuilder,
+    SecretKey, Timestamp,
 };
 
 const EVENTS: usize = 100_000;
@@ -192,14 +193,15 @@ fn stream() -> Vec<Event> {
 }
 
 fn build(keep_values: bool) -> Resolver {
-    build_with(keep_values, true)
+    build_with(keep_values, true, Protection::default())
 }
 
-fn build_with(keep_values: bool, keep_evidence: bool) -> Resolver {
+fn build_with(keep_values: bool, keep_evidence: bool, protection: Protection) -> Resolver {
     ResolverBuilder::new(SecretKey::derive("bench"))
         .default_region(Region::NL)
         .keep_values(keep_values)
         .keep_evidence(keep_evidence)
+        .protection(protection)
         .build()
 }
 
@@ -222,21 +224,28 @@ fn benches(c: &mut Criterion) {
             identifiers as f64 / events.len() as f64,
             resolver.identifier_count(),
             resolver.profile_count(),
-            resolver.merges().len(),
+            resolver
+                .changes()
+                .iter()
+                .filter(|change| matches!(change, Change::Merged(_)))
+                .count(),
         );
     }
 
     let mut group = c.benchmark_group("observe");
     group.sample_size(10);
     group.throughput(Throughput::Elements(events.len() as u64));
-    for (name, keep_values, keep_evidence) in [
-        ("hashed", false, true),
-        ("keep_values", true, true),
-        ("hashed_no_evidence", false, false),
+    // "plain_union_find" is the floor of this crate: no evidence graph, no
+    // protection; the difference to "hashed" is what the graph costs.
+    for (name, keep_values, keep_evidence, protection) in [
+        ("hashed", false, true, Protection::default()),
+        ("keep_values", true, true, Protection::default()),
+        ("hashed_no_evidence", false, false, Protection::default()),
+        ("plain_union_find", false, false, Protection::none()),
     ] {
         group.bench_function(name, |b| {
             b.iter_batched(
-                || build_with(keep_values, keep_evidence),
+                || build_with(keep_values, keep_evidence, protection.clone()),
                 |mut resolver| {
                     for event in &events {
                         let _ = black_box(resolver.observe(event));
@@ -285,6 +294,30 @@ fn benches(c: &mut Criterion) {
                 let _ = black_box(resolver.lookup(probe));
             }
         });
+    });
+    group.finish();
+
+    // Forgetting one identifier re-forms only its profile from the evidence.
+    let mut group = c.benchmark_group("forget");
+    group.sample_size(10);
+    let victims: Vec<Identifier> = events
+        .iter()
+        .step_by(101)
+        .filter_map(|event| event.identifiers().first().cloned())
+        .take(200)
+        .collect();
+    group.throughput(Throughput::Elements(victims.len() as u64));
+    group.bench_function("one_identifier", |b| {
+        b.iter_batched(
+            || warm(&events, false),
+            |mut resolver| {
+                for victim in &victims {
+                    let _ = black_box(resolver.forget(victim));
+                }
+                resolver
+            },
+            BatchSize::LargeInput,
+        );
     });
     group.finish();
 

@@ -13,8 +13,9 @@ use crate::time::Timestamp;
 /// A unified customer profile's id, shown as `p_` and 16 hex digits.
 ///
 /// An id is a keyed hash of the profile's *anchor*: the identifier of its
-/// earliest event (by event time; between events without a time, the
-/// smallest key). So ids do not depend on the order in which events
+/// earliest event (by event time, untimed events last); of that event's
+/// identifiers the strongest kind (loyalty card, email, phone, custom, chat
+/// session, cookie), and among equals the smallest key. So ids do not depend on the order in which events
 /// arrive, and they reveal nothing about the person. When profiles merge,
 /// the one with the earlier anchor keeps its id; when a profile splits, the
 /// part holding the anchor keeps it. A retired id still leads to where its

@@ -714,11 +714,8 @@ impl Resolver {
             }
         }
         let (anchor_ts, anchor) = anchor.unwrap_or_else(|| {
-            let node = part
-                .nodes
-                .iter()
-                .copied()
-                .min_by_key(|&n| self.nodes.keys[n as usize])
+            let node = self
+                .event_anchor(&part.nodes)
                 .unwrap_or_else(|| unreachable!("a part has a node"));
             (None, node)
         });
@@ -762,5 +759,467 @@ impl Resolver {
         if let Some(evidence) = &mut self.evidence {
             evidence.clear_stats(node);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ErrorKind, Event, Region, RejectReason, ResolverBuilder, SecretKey};
+
+    fn resolver(protection: Protection) -> Resolver {
+        ResolverBuilder::new(SecretKey::derive("protect"))
+            .default_region(Region::NL)
+            .keep_values(true)
+            .protection(protection)
+            .build()
+    }
+
+    fn at(minute: i64) -> Timestamp {
+        Timestamp::from_unix_millis(1_772_000_000_000 + minute * 60_000)
+    }
+
+    fn event(id: &str, minute: i64, identifiers: &[Identifier]) -> Event {
+        Event::new(id)
+            .with_ts(at(minute))
+            .with_identifiers(identifiers.iter().cloned())
+    }
+
+    fn values(resolver: &Resolver, id: ProfileId) -> Vec<String> {
+        let profile = resolver.profile(id).unwrap();
+        profile
+            .identifiers()
+            .iter()
+            .map(|i| i.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_library_kiosk_cookie_seen_with_200_readers_is_generic() {
+        let mut resolver = resolver(Protection::default());
+        let kiosk = Identifier::cookie("ck_library_kiosk_1");
+        for reader in 0..200 {
+            let email = Identifier::email(format!("reader{reader}@example.org"));
+            // Each reader logs in at the kiosk and later at home.
+            resolver
+                .observe(&event(
+                    &format!("k{reader}"),
+                    reader,
+                    &[kiosk.clone(), email.clone()],
+                ))
+                .unwrap();
+            resolver
+                .observe(&event(
+                    &format!("h{reader}"),
+                    10_000 + reader,
+                    &[email, Identifier::cookie(format!("ck_home_{reader}"))],
+                ))
+                .unwrap();
+        }
+        let generic = resolver.generic_values();
+        assert_eq!(generic.len(), 1);
+        assert_eq!(generic[0].identifier().value(), Some("ck_library_kiosk_1"));
+        assert!(generic[0].profiles() > 8, "{generic:?}");
+        // 200 readers, each with exactly their own email and home cookie,
+        // and the kiosk on its own.
+        assert_eq!(resolver.profile_count(), 201);
+        for reader in 0..200 {
+            let id = resolver
+                .lookup(&Identifier::email(format!("reader{reader}@example.org")))
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                values(&resolver, id),
+                [
+                    format!("reader{reader}@example.org"),
+                    format!("ck_home_{reader}")
+                ]
+            );
+        }
+        let kiosk_profile = resolver.lookup(&kiosk).unwrap().unwrap();
+        assert_eq!(values(&resolver, kiosk_profile), ["ck_library_kiosk_1"]);
+        // The split was reported once, as a change.
+        let splits: Vec<&SplitRecord> = resolver
+            .changes()
+            .iter()
+            .filter_map(|change| match change {
+                Change::Split(split) => Some(split),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(splits.len(), 1);
+        assert_eq!(
+            splits[0].cause(),
+            &SplitCause::Generic(resolver.key_of(&kiosk).unwrap())
+        );
+    }
+
+    #[test]
+    fn a_call_centre_placeholder_phone_stops_linking_callers() {
+        let mut resolver = resolver(Protection::default());
+        // Agents type the call centre's own number when a caller has none.
+        let placeholder = ["020-5550100", "+31 20 555 0100", "0031205550100"];
+        for caller in 0..30_i64 {
+            let card = Identifier::loyalty_card(format!("8800{caller:08}"));
+            resolver
+                .observe(&event(
+                    &format!("call{caller}"),
+                    caller,
+                    &[Identifier::phone(placeholder[caller as usize % 3]), card],
+                ))
+                .unwrap();
+        }
+        assert_eq!(resolver.generic_values().len(), 1);
+        let seen_before = resolver.generic_values()[0].later_events();
+        let cards: Vec<ProfileId> = (0..30_i64)
+            .map(|caller| {
+                resolver
+                    .lookup(&Identifier::loyalty_card(format!("8800{caller:08}")))
+                    .unwrap()
+                    .unwrap()
+            })
+            .collect();
+        let distinct: std::collections::BTreeSet<_> = cards.iter().collect();
+        assert_eq!(distinct.len(), 30, "every caller is a profile of their own");
+        // Later calls with the placeholder link nobody either.
+        let later = resolver
+            .observe(&event(
+                "call_late",
+                100,
+                &[
+                    Identifier::phone("020 555 0100"),
+                    Identifier::loyalty_card("880000000001"),
+                ],
+            ))
+            .unwrap();
+        assert_eq!(later.profile(), cards[1]);
+        assert!(later.merges().is_empty());
+        assert_eq!(resolver.generic_values()[0].later_events(), seen_before + 1);
+    }
+
+    #[test]
+    fn a_family_card_is_one_household_unless_cards_are_held_to_fewer_people() {
+        let family = ["anna", "bram", "carla", "daan"];
+        let card = Identifier::loyalty_card("4471-0092-1183");
+        let observe_family = |resolver: &mut Resolver| {
+            for (i, name) in family.iter().enumerate() {
+                resolver
+                    .observe(&event(
+                        name,
+                        i as i64,
+                        &[card.clone(), Identifier::email(format!("{name}@family.nl"))],
+                    ))
+                    .unwrap();
+            }
+        };
+        // Four people are below the default threshold: one household profile.
+        let mut household = resolver(Protection::default());
+        observe_family(&mut household);
+        assert_eq!(household.profile_count(), 1);
+        assert!(household.generic_values().is_empty());
+
+        // A shop that wants cards per person says so.
+        let strict = Protection::default().generic_threshold(IdentifierKind::LoyaltyCard, Some(2));
+        let mut per_person = resolver(strict);
+        observe_family(&mut per_person);
+        assert_eq!(per_person.generic_values().len(), 1);
+        assert_eq!(per_person.profile_count(), 5, "four people and the card");
+    }
+
+    #[test]
+    fn a_limit_sends_the_link_to_review_instead_of_merging() {
+        let customer_id: IdentifierKind = "customer_id".parse().unwrap();
+        let protection = Protection::default().max_per_profile(customer_id.clone(), 1);
+        let mut resolver = resolver(protection);
+        let shared_cookie = Identifier::cookie("ck_shared_laptop");
+        let first = resolver
+            .observe(&event(
+                "a",
+                0,
+                &[
+                    Identifier::new(customer_id.clone(), "C-1001"),
+                    shared_cookie.clone(),
+                ],
+            ))
+            .unwrap();
+        let second = resolver
+            .observe(&event(
+                "b",
+                1,
+                &[
+                    Identifier::new(customer_id.clone(), "C-2002"),
+                    shared_cookie.clone(),
+                ],
+            ))
+            .unwrap();
+        assert_ne!(second.profile(), first.profile(), "not merged");
+        assert_eq!(second.reviews().len(), 1);
+        let item = &second.reviews()[0];
+        assert_eq!(item.event(), "b");
+        assert_eq!(item.kept().value(), Some("C-2002"));
+        assert_eq!(item.held().value(), Some("ck_shared_laptop"));
+        assert_eq!(item.held_profile(), Some(first.profile()));
+        assert_eq!(
+            item.reason(),
+            &ReviewReason::LimitExceeded {
+                kind: customer_id.clone(),
+                limit: 1
+            }
+        );
+        assert_eq!(resolver.review_queue(), second.reviews());
+        assert_eq!(resolver.drain_review().len(), 1);
+        assert!(resolver.review_queue().is_empty());
+
+        // A new identifier held back is kept as a profile of its own.
+        let third = resolver
+            .observe(&event(
+                "c",
+                2,
+                &[
+                    Identifier::cookie("ck_shared_laptop"),
+                    Identifier::new(customer_id.clone(), "C-3003"),
+                ],
+            ))
+            .unwrap();
+        let held = third.reviews()[0].held_profile().unwrap();
+        assert_eq!(resolver.profile(held).unwrap().event_count(), 0);
+        assert_eq!(
+            resolver
+                .lookup(&Identifier::new(customer_id, "C-3003"))
+                .unwrap(),
+            Some(held)
+        );
+    }
+
+    #[test]
+    fn priority_decides_which_link_a_limit_keeps() {
+        // Cards first: the event joins the card's profile and holds back the
+        // email's, whatever order the event lists them in.
+        let protection = Protection::default().max_per_profile(IdentifierKind::Email, 1);
+        let mut resolver = resolver(protection);
+        let card = resolver
+            .observe(&event(
+                "till",
+                0,
+                &[
+                    Identifier::loyalty_card("447100921183"),
+                    Identifier::email("jan@example.com"),
+                ],
+            ))
+            .unwrap()
+            .profile();
+        let web = resolver
+            .observe(&event(
+                "web",
+                1,
+                &[Identifier::email("j.devries@example.com")],
+            ))
+            .unwrap()
+            .profile();
+        let both = resolver
+            .observe(&event(
+                "app",
+                2,
+                &[
+                    Identifier::email("j.devries@example.com"),
+                    Identifier::loyalty_card("447100921183"),
+                ],
+            ))
+            .unwrap();
+        assert_eq!(both.profile(), card);
+        assert_eq!(both.reviews()[0].held_profile(), Some(web));
+    }
+
+    #[test]
+    fn forgetting_a_bridge_splits_exactly_what_it_held_together() {
+        let mut resolver = resolver(Protection::none());
+        let bridge = Identifier::cookie("ck_family_ipad");
+        let anna = resolver
+            .observe(&event(
+                "a1",
+                0,
+                &[Identifier::email("anna@example.com"), bridge.clone()],
+            ))
+            .unwrap()
+            .profile();
+        resolver
+            .observe(&event(
+                "a2",
+                1,
+                &[
+                    Identifier::email("anna@example.com"),
+                    Identifier::phone("06-11111111"),
+                ],
+            ))
+            .unwrap();
+        let ben = resolver
+            .observe(&event("b1", 2, &[Identifier::email("ben@example.com")]))
+            .unwrap()
+            .profile();
+        let joined = resolver
+            .observe(&event(
+                "b2",
+                3,
+                &[Identifier::email("ben@example.com"), bridge.clone()],
+            ))
+            .unwrap();
+        assert_eq!(joined.profile(), anna);
+        assert_eq!(joined.merges()[0].retired(), ben);
+        resolver
+            .observe(&event("ipad", 4, &[bridge.clone()]))
+            .unwrap();
+
+        let forgotten = resolver.forget(&bridge).unwrap();
+        assert_eq!(forgotten.profile(), Some(anna));
+        assert_eq!(forgotten.erased_events(), 1);
+        let split = forgotten.split().unwrap();
+        // Anna's part keeps the id; Ben's id comes back.
+        assert_eq!((split.from(), split.into()), (anna, &[anna, ben][..]));
+        assert_eq!(
+            values(&resolver, anna),
+            ["anna@example.com", "+31611111111"]
+        );
+        assert_eq!(values(&resolver, ben), ["ben@example.com"]);
+        assert_eq!(resolver.profile(anna).unwrap().event_count(), 2);
+        assert_eq!(resolver.profile(ben).unwrap().event_count(), 2);
+        assert_eq!(resolver.lookup(&bridge).unwrap(), None);
+        assert_eq!(resolver.event_profile("b2"), Some(ben));
+        assert_eq!(resolver.event_profile("ipad"), None);
+        assert!(
+            resolver
+                .explain(&bridge, &Identifier::email("anna@example.com"))
+                .unwrap()
+                .is_none()
+        );
+
+        // Replays change nothing; the erased event is reported, not revived.
+        assert!(
+            resolver
+                .observe(&event("a1", 0, &[bridge.clone()]))
+                .unwrap()
+                .is_replay()
+        );
+        let erased = resolver
+            .observe(&event("ipad", 4, &[bridge.clone()]))
+            .unwrap_err();
+        assert!(matches!(erased.kind(), ErrorKind::Forgotten));
+        // A new event with the cookie rejects it and links the rest.
+        let again = resolver
+            .observe(&event(
+                "a3",
+                5,
+                &[bridge.clone(), Identifier::email("ben@example.com")],
+            ))
+            .unwrap();
+        assert_eq!(again.profile(), ben);
+        assert_eq!(again.rejects()[0].reason(), &RejectReason::Forgotten);
+        assert_eq!(resolver.lookup(&bridge).unwrap(), None);
+    }
+
+    #[test]
+    fn without_tombstones_a_forgotten_identifier_can_come_back() {
+        let mut resolver = ResolverBuilder::new(SecretKey::derive("t"))
+            .tombstones(false)
+            .build();
+        let cookie = Identifier::cookie("ck_1");
+        resolver
+            .observe(&event("e1", 0, &[cookie.clone()]))
+            .unwrap();
+        let _ = resolver.forget(&cookie).unwrap();
+        assert_eq!(resolver.lookup(&cookie).unwrap(), None);
+        let back = resolver
+            .observe(&event("e2", 1, &[cookie.clone()]))
+            .unwrap();
+        assert!(back.rejects().is_empty());
+        assert_eq!(resolver.lookup(&cookie).unwrap(), Some(back.profile()));
+    }
+
+    #[test]
+    fn forgetting_before_the_data_arrives_still_blocks_it() {
+        let mut resolver = ResolverBuilder::new(SecretKey::derive("t")).build();
+        let email = Identifier::email("erase.me@example.com");
+        let forgotten = resolver.forget(&email).unwrap();
+        assert_eq!((forgotten.profile(), forgotten.split()), (None, None));
+        let later = resolver.observe(&event("e1", 0, &[email.clone()])).unwrap();
+        assert_eq!(later.rejects()[0].reason(), &RejectReason::Forgotten);
+        assert_eq!(resolver.lookup(&email).unwrap(), None);
+    }
+
+    #[test]
+    fn forgetting_needs_the_evidence() {
+        let mut resolver = ResolverBuilder::new(SecretKey::derive("t"))
+            .keep_evidence(false)
+            .build();
+        let error = resolver.forget(&Identifier::cookie("ck_1")).unwrap_err();
+        assert!(matches!(error.kind(), ErrorKind::EvidenceNotKept));
+    }
+
+    #[test]
+    fn forgetting_wipes_the_kept_value() {
+        let mut resolver = resolver(Protection::none());
+        resolver
+            .observe(&event(
+                "e1",
+                0,
+                &[
+                    Identifier::email("secret.person@example.com"),
+                    Identifier::cookie("ck_1"),
+                ],
+            ))
+            .unwrap();
+        let _ = resolver
+            .forget(&Identifier::email("secret.person@example.com"))
+            .unwrap();
+        let mut bytes = Vec::new();
+        resolver.save_snapshot(&mut bytes).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("secret.person"));
+    }
+
+    #[test]
+    fn a_late_earlier_event_renames_the_profile_and_the_old_id_follows() {
+        let mut resolver = resolver(Protection::none());
+        let first = resolver
+            .observe(&event("late", 50, &[Identifier::cookie("ck_b")]))
+            .unwrap()
+            .profile();
+        let earlier = resolver
+            .observe(&event(
+                "early",
+                10,
+                &[
+                    Identifier::cookie("ck_b"),
+                    Identifier::email("z@example.com"),
+                ],
+            ))
+            .unwrap();
+        let rename = earlier.renamed().unwrap();
+        assert_eq!((rename.from(), rename.to()), (first, earlier.profile()));
+        assert_eq!(resolver.canonical(first), Some(earlier.profile()));
+        assert!(matches!(resolver.changes(), [Change::Renamed(_)]));
+
+        // The same events in the other order give the same id at once.
+        let mut other = self::resolver(Protection::none());
+        other
+            .observe(&event(
+                "early",
+                10,
+                &[
+                    Identifier::cookie("ck_b"),
+                    Identifier::email("z@example.com"),
+                ],
+            ))
+            .unwrap();
+        let same = other
+            .observe(&event("late", 50, &[Identifier::cookie("ck_b")]))
+            .unwrap();
+        assert_eq!(same.profile(), earlier.profile());
+        assert!(same.renamed().is_none());
+    }
+
+    #[test]
+    fn join_checks_thin_out_as_counts_grow() {
+        let checks: Vec<u32> = (0..100).filter(|&j| time_to_check(j, 8)).collect();
+        assert_eq!(checks, [9, 10, 11, 13, 17, 25, 41, 73]);
     }
 }

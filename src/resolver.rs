@@ -866,10 +866,8 @@ impl Resolver {
         }
 
         // The event's own claim to anchor: its time and its smallest key.
-        let event_anchor = linked
-            .iter()
-            .copied()
-            .min_by_key(|&node| self.nodes.keys[node as usize])
+        let event_anchor = self
+            .event_anchor(linked)
             .unwrap_or_else(|| unreachable!("an event links at least one node"));
         let created = touched.is_empty();
         merged.clear();
@@ -1032,6 +1030,26 @@ impl Resolver {
         let mut state = ProfileState::new(id, node, None);
         state.kind_counts = self.rules.counts_of_one(self.nodes.kinds[node as usize]);
         state
+    }
+
+    /// The identifier an event offers as its profile's anchor: the
+    /// strongest kind (loyalty card, email, phone, custom, chat session,
+    /// cookie), then the smallest key. Strongest first because ids should
+    /// hang on what lasts: a cookie is the likeliest to be forgotten or
+    /// found generic, and with it the id would change.
+    pub(crate) fn event_anchor(&self, nodes: &[u32]) -> Option<u32> {
+        nodes.iter().copied().min_by_key(|&node| {
+            let strength = match self.nodes.kinds[node as usize] {
+                2 => 0,
+                0 => 1,
+                1 => 2,
+                4 => 4,
+                3 => 5,
+                ORPHAN | FORGOTTEN => 6,
+                _custom => 3,
+            };
+            (strength, self.nodes.keys[node as usize])
+        })
     }
 
     /// How anchors compare: earlier event first, untimed last, then by key.
