@@ -1005,10 +1005,10 @@ impl Resolver {
             }
             self.review.push(record);
         }
+        // Looked up again: a split above may have moved the event.
         let profile = self
-            .profile_state_of(first)
-            .unwrap_or_else(|| unreachable!("the event's first node is in a profile"))
-            .id;
+            .event_profile_key(event_key)
+            .unwrap_or_else(|| unreachable!("the event just applied is in a profile"));
         Ok(Observation {
             profile,
             merges,
@@ -1039,22 +1039,23 @@ impl Resolver {
     /// found generic, and with it the id would change.
     pub(crate) fn event_anchor(&self, nodes: &[u32]) -> Option<u32> {
         nodes.iter().copied().min_by_key(|&node| {
-            let strength = match self.nodes.kinds[node as usize] {
-                2 => 0,
-                0 => 1,
-                1 => 2,
-                4 => 4,
-                3 => 5,
-                ORPHAN | FORGOTTEN => 6,
-                _custom => 3,
-            };
-            (strength, self.nodes.keys[node as usize])
+            (
+                anchor_strength(self.nodes.kinds[node as usize]),
+                self.nodes.keys[node as usize],
+            )
         })
     }
 
-    /// How anchors compare: earlier event first, untimed last, then by key.
+    /// How anchors compare: earlier event first, untimed last, then the
+    /// stronger kind, then the smaller key.
     pub(crate) fn anchor_order(&self, ts: Option<Timestamp>, node: u32) -> AnchorOrder {
-        (ts.is_none(), ts, self.nodes.keys[node as usize])
+        let kind = self.nodes.kinds[node as usize];
+        (
+            ts.is_none(),
+            ts,
+            anchor_strength(kind),
+            self.nodes.keys[node as usize],
+        )
     }
 
     /// The id of a profile anchored at `node`: the keyed hash of its key.
@@ -1202,9 +1203,15 @@ impl Resolver {
         self.profile_state_of(node).map(|state| state.id)
     }
 
-    /// The profile an event was resolved into (now, after later merges).
+    /// The profile an event was resolved into (now, after later merges and
+    /// splits); `None` for an event never seen, or one whose identifiers
+    /// were all forgotten.
     pub fn event_profile(&self, event_id: &str) -> Option<ProfileId> {
-        let node = *self.events.get(&self.hasher.event(event_id))?;
+        self.event_profile_key(self.hasher.event(event_id))
+    }
+
+    fn event_profile_key(&self, event_key: IdentifierKey) -> Option<ProfileId> {
+        let node = *self.events.get(&event_key)?;
         self.profile_state_of(node).map(|state| state.id)
     }
 
@@ -1228,7 +1235,7 @@ impl Resolver {
     }
 
     /// Every live profile, oldest first: by the time of the earliest event,
-    /// profiles without times last, ties by anchor key.
+    /// profiles without times last, ties by anchor (see [`ProfileId`]).
     pub fn profiles(&self) -> impl Iterator<Item = Profile> + '_ {
         let mut roots: Vec<(AnchorOrder, u32)> = self
             .profiles
@@ -1387,8 +1394,22 @@ impl Resolver {
     }
 }
 
-/// Sort key of a profile anchor: untimed last, then time, then key.
-pub(crate) type AnchorOrder = (bool, Option<Timestamp>, IdentifierKey);
+/// Sort key of a profile anchor: untimed last, then time, kind strength, key.
+pub(crate) type AnchorOrder = (bool, Option<Timestamp>, u8, IdentifierKey);
+
+/// How well a kind anchors a profile id, strongest (0) first: loyalty
+/// card, email, phone, custom, chat session, cookie.
+fn anchor_strength(kind: u16) -> u8 {
+    match kind {
+        2 => 0,
+        0 => 1,
+        1 => 2,
+        4 => 4,
+        3 => 5,
+        ORPHAN | FORGOTTEN => 6,
+        _custom => 3,
+    }
+}
 
 /// Kind numbers of the built-in kinds.
 fn builtin_kind_number(kind: &IdentifierKind) -> Option<u16> {

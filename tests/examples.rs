@@ -283,6 +283,7 @@ fn resolve_matches_the_truth_on_messy_data() {
         mean_events: 5,
         garbage: true,
         replays: true,
+        ..Default::default()
     };
     let data = generate(&config);
     assert!(
@@ -481,6 +482,7 @@ fn hashed_output_holds_no_value_from_the_input() {
         mean_events: 4,
         garbage: false,
         replays: false,
+        ..Default::default()
     });
     let quickstart =
         std::fs::read_to_string(format!("{MANIFEST}/examples/data/quickstart.jsonl")).unwrap();
