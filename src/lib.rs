@@ -18,7 +18,14 @@
 //! - [`Resolver::observe`] applies an event and returns an [`Observation`];
 //!   [`Resolver::lookup`], [`Resolver::profile`] and [`Resolver::canonical`]
 //!   answer questions, and [`Resolver::explain`] says which events tie two
-//!   identifiers together.
+//!   identifiers together;
+//! - [`Protection`] guards against over-merging: values that join many
+//!   otherwise separate people (a kiosk cookie, a placeholder phone) are found
+//!   and split off again ([`Resolver::generic_values`]), and per-profile
+//!   limits send doubtful merges to [`Resolver::review_queue`];
+//! - [`Resolver::forget`] erases an identifier and splits its profile into
+//!   what still holds together; [`Resolver::drain_changes`] lists every
+//!   merge, rename and split for services that keep their own copies.
 //!
 //! ```
 //! use idstitch::{Channel, Event, Identifier, Region, ResolverBuilder, SecretKey};
