@@ -2,8 +2,16 @@
 //! `spec/events.md`): profiles to stdout, rejects to stderr or a file.
 //!
 //! ```text
-//! cargo run --release --example resolve -- [--rejects FILE] [--region CC] [--hashed] [--secret-env VAR] [FILE]
+//! cargo run --release --example resolve -- [--rejects FILE] [--region CC] [--hashed]
+//!     [--secret-env VAR] [--no-protect] [--generic FILE] [--review FILE] [FILE]
 //! ```
+//!
+//! The resolver's default protection is on: values that join too many people
+//! (a kiosk cookie, a store's phone number) are marked generic and stop
+//! linking, and links that would give a profile too many emails, phones or
+//! loyalty cards wait for review. `--generic` and `--review` write those out
+//! as JSON Lines; `--no-protect` turns protection and the blocklist off, for
+//! comparison with plain transitive merging.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -11,11 +19,17 @@ use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use serde::Serialize;
+
 use idstitch::jsonl::{EventReader, ProfileRecord, RejectRecord};
-use idstitch::{ErrorKind, ProfileId, Region, ResolverBuilder, SecretKey};
+use idstitch::{
+    Blocklist, ErrorKind, GenericValue, ProfileId, ProfileIdentifier, Protection, Region,
+    ResolverBuilder, ReviewItem, ReviewReason, SecretKey,
+};
 
 const USAGE: &str = "\
-usage: resolve [--rejects FILE] [--region CC] [--hashed] [--secret-env VAR] [FILE]
+usage: resolve [--rejects FILE] [--region CC] [--hashed] [--secret-env VAR]
+               [--no-protect] [--generic FILE] [--review FILE] [FILE]
 
 Reads events as JSON Lines from FILE (or stdin) and writes one unified profile
 per line to stdout, and one reject record per line to stderr (or --rejects FILE).
@@ -25,7 +39,18 @@ per line to stdout, and one reject record per line to stderr (or --rejects FILE)
                     without it they are rejected unless an event's `country` says
   --hashed          keep only keyed hashes of identifiers: output shows keys, not values
   --secret-env VAR  read the hashing secret from environment variable VAR
-                    (default IDSTITCH_SECRET; 64 hex digits, or a passphrase)";
+                    (default IDSTITCH_SECRET; 64 hex digits, or a passphrase)
+  --no-protect      plain transitive merging, for comparison: no generic values,
+                    no per-profile limits, no blocklist
+  --generic FILE    write the values marked generic to FILE, one JSON object per
+                    line: type, value (null with --hashed), key, profiles joined
+                    when marked, later events that carried it
+  --review FILE     write the links held back for review to FILE, one JSON
+                    object per line: event, kept and held identifier, their
+                    profiles, reason, kind and limit
+
+The summary on stderr counts events, profiles, rejects, generic values and
+links for review.";
 
 /// Used when no secret is given, so that a first run works; not private.
 const DEMO_PASSPHRASE: &str = "idstitch resolve demo secret";
@@ -36,6 +61,9 @@ struct Options {
     region: Option<Region>,
     hashed: bool,
     secret_env: String,
+    no_protect: bool,
+    generic: Option<String>,
+    review: Option<String>,
 }
 
 /// Why the program stops early.
@@ -75,6 +103,9 @@ fn parse_args() -> Result<Option<Options>, Failure> {
         region: None,
         hashed: false,
         secret_env: "IDSTITCH_SECRET".into(),
+        no_protect: false,
+        generic: None,
+        review: None,
     };
     let mut args = std::env::args_os().skip(1);
     while let Some(arg) = args.next() {
@@ -89,6 +120,9 @@ fn parse_args() -> Result<Option<Options>, Failure> {
         match arg.as_str() {
             "-h" | "--help" => return Ok(None),
             "--hashed" => options.hashed = true,
+            "--no-protect" => options.no_protect = true,
+            "--generic" => options.generic = Some(value("--generic")?),
+            "--review" => options.review = Some(value("--review")?),
             "--rejects" => options.rejects = Some(value("--rejects")?),
             "--secret-env" => options.secret_env = value("--secret-env")?,
             "--region" => {
@@ -191,6 +225,11 @@ fn run() -> Result<(), Failure> {
     if let Some(region) = options.region {
         builder = builder.default_region(region);
     }
+    if options.no_protect {
+        builder = builder
+            .protection(Protection::none())
+            .blocklist(Blocklist::none());
+    }
     let mut resolver = builder.build();
 
     let input: Box<dyn BufRead> = match options.input.as_deref() {
@@ -276,14 +315,122 @@ fn run() -> Result<(), Failure> {
     }
     out.flush().map_err(|e| write_error("profiles", e))?;
 
+    let generic = resolver.generic_values();
+    if let Some(path) = &options.generic {
+        write_lines(path, "generic values", generic.iter().map(GenericLine::new))?;
+    }
+    let review = resolver.review_queue();
+    if let Some(path) = &options.review {
+        write_lines(path, "the review queue", review.iter().map(ReviewLine::new))?;
+    }
+
     eprintln!(
-        "resolve: {read} events ({} distinct), {} profiles, {} rejects in {:.2}s",
+        "resolve: {read} events ({} distinct), {} profiles, {} rejects, {} generic values, {} links for review in {:.2}s",
         order.len(),
         groups.len(),
         rejects.count,
+        generic.len(),
+        review.len(),
         start.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// An identifier in `--generic` and `--review` lines: the value is `null`
+/// with `--hashed`, the key is always there.
+#[derive(Serialize)]
+struct IdentifierLine<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    value: Option<&'a str>,
+    key: String,
+}
+
+impl<'a> IdentifierLine<'a> {
+    fn new(identifier: &'a ProfileIdentifier) -> Self {
+        IdentifierLine {
+            kind: identifier.kind().as_str(),
+            value: identifier.value(),
+            key: identifier.key().to_string(),
+        }
+    }
+}
+
+/// One line of `--generic`: the identifier's fields, then its counts.
+#[derive(Serialize)]
+struct GenericLine<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    value: Option<&'a str>,
+    key: String,
+    profiles: u32,
+    later_events: u64,
+}
+
+impl<'a> GenericLine<'a> {
+    fn new(generic: &'a GenericValue) -> Self {
+        let IdentifierLine { kind, value, key } = IdentifierLine::new(generic.identifier());
+        GenericLine {
+            kind,
+            value,
+            key,
+            profiles: generic.profiles(),
+            later_events: generic.later_events(),
+        }
+    }
+}
+
+/// One line of `--review`.
+#[derive(Serialize)]
+struct ReviewLine<'a> {
+    event: &'a str,
+    kept: IdentifierLine<'a>,
+    held: IdentifierLine<'a>,
+    kept_profile: Option<String>,
+    held_profile: Option<String>,
+    reason: &'static str,
+    kind: Option<&'a str>,
+    limit: Option<u32>,
+}
+
+impl<'a> ReviewLine<'a> {
+    fn new(item: &'a ReviewItem) -> Self {
+        // `ReviewReason` may gain reasons; one this program does not know
+        // is written as "other", without kind and limit.
+        let (reason, kind, limit) = match item.reason() {
+            ReviewReason::LimitExceeded { kind, limit } => {
+                ("limit_exceeded", Some(kind.as_str()), Some(*limit))
+            }
+            _ => ("other", None, None),
+        };
+        ReviewLine {
+            event: item.event(),
+            kept: IdentifierLine::new(item.kept()),
+            held: IdentifierLine::new(item.held()),
+            kept_profile: item.kept_profile().map(|id| id.to_string()),
+            held_profile: item.held_profile().map(|id| id.to_string()),
+            reason,
+            kind,
+            limit,
+        }
+    }
+}
+
+/// Writes `lines` to a new file at `path`, one JSON object per line.
+fn write_lines<T: Serialize>(
+    path: &str,
+    what: &str,
+    lines: impl Iterator<Item = T>,
+) -> Result<(), Failure> {
+    let file = File::create(path).map_err(|e| Failure::Io(format!("cannot create {path}"), e))?;
+    let mut out = BufWriter::new(file);
+    for line in lines {
+        // Strings, numbers and options of them always serialize.
+        serde_json::to_writer(&mut out, &line)
+            .map_err(|e| Failure::Io(format!("writing {what}"), e.into()))?;
+        out.write_all(b"\n").map_err(|e| write_error(what, e))?;
+    }
+    out.flush().map_err(|e| write_error(what, e))
 }
 
 /// A closed pipe means the reader has seen enough: stop quietly.

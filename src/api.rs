@@ -7,18 +7,20 @@ use crate::error::Error;
 use crate::event::Event;
 use crate::identifier::Identifier;
 use crate::profile::{Profile, ProfileId};
+use crate::protect::Forgotten;
 use crate::resolver::{Observation, Resolver};
 
 /// What a service needs from an identity resolver. Implemented by
 /// [`Resolver`] and by the thread-safe [`SharedResolver`]; implement it to put
 /// your own store or a remote resolver behind the same calls.
 ///
-/// Conveniences built on these four calls live in [`IdentityResolverExt`],
+/// Conveniences built on these calls live in [`IdentityResolverExt`],
 /// which every implementation gets for free.
 ///
 /// A correct implementation must make [`observe`](Self::observe) idempotent
-/// per event id, and keep [`canonical`](Self::canonical) answering for every
-/// id it ever returned; breaking either gives wrong answers, not just slow ones.
+/// per event id, keep [`canonical`](Self::canonical) answering for every id
+/// it ever returned, and never link a [`forget`](Self::forget)-ten identifier
+/// again; breaking any of these gives wrong answers, not just slow ones.
 pub trait IdentityResolver {
     /// Applies one event; see [`Resolver::observe`].
     ///
@@ -37,6 +39,13 @@ pub trait IdentityResolver {
 
     /// The current id of a profile id, following merges.
     fn canonical(&self, id: ProfileId) -> Option<ProfileId>;
+
+    /// Erases an identifier and splits its profile; see [`Resolver::forget`].
+    ///
+    /// # Errors
+    /// When the identifier cannot be normalized, or the resolver cannot
+    /// split profiles.
+    fn forget(&mut self, identifier: &Identifier) -> Result<Forgotten, Error>;
 }
 
 /// Conveniences for every [`IdentityResolver`].
@@ -105,6 +114,10 @@ impl IdentityResolver for Resolver {
 
     fn canonical(&self, id: ProfileId) -> Option<ProfileId> {
         Resolver::canonical(self, id)
+    }
+
+    fn forget(&mut self, identifier: &Identifier) -> Result<Forgotten, Error> {
+        Resolver::forget(self, identifier)
     }
 }
 
@@ -175,6 +188,10 @@ impl IdentityResolver for SharedResolver {
 
     fn canonical(&self, id: ProfileId) -> Option<ProfileId> {
         self.read().canonical(id)
+    }
+
+    fn forget(&mut self, identifier: &Identifier) -> Result<Forgotten, Error> {
+        self.write().forget(identifier)
     }
 }
 
