@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::identifier::Channel;
 use crate::key::PrehashedState;
-use crate::profile::{ChannelSet, ProfileIdentifier, min_some};
+use crate::profile::{ChannelSet, ProfileIdentifier};
 use crate::time::Timestamp;
 
 /// Why two identifiers share a profile: a chain of links, each two
@@ -115,23 +115,48 @@ pub(crate) struct Evidence {
     /// Union-find node → what the graph does not hold about it: its
     /// single-identifier events, and how often it joined separate groups.
     nodes: Vec<NodeStats>,
+    /// Channels numbered 64 and up of single-identifier events, by node:
+    /// rare, so kept out of the dense [`NodeStats`].
+    more_channels: std::collections::BTreeMap<u32, ChannelSet>,
 }
 
 /// Per identifier: the events that carried it alone (they are not graph
-/// vertices, but a split must know whose they are) and its join count, the
-/// cheap trigger for the generic-value check.
+/// vertices, but a split must know whose they are) and its join counts, the
+/// cheap trigger for the generic-value check. 32 bytes: one per identifier.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct NodeStats {
-    pub(crate) events: u64,
-    pub(crate) first_seen: Option<Timestamp>,
-    pub(crate) last_seen: Option<Timestamp>,
-    pub(crate) channels: ChannelSet,
+    events: u32,
     /// Events that put this identifier together with an identifier of
-    /// another profile, or a new one.
-    pub(crate) joins: u32,
+    /// another profile, or a new one (saturating).
+    joins: u16,
     /// Of those, the links held back for review: the profiles it would
-    /// have joined had a limit not stopped it.
-    pub(crate) held: u32,
+    /// have joined had a limit not stopped it (saturating).
+    held: u8,
+    /// Whether any of its single-identifier events had a time; `first` and
+    /// `last` mean nothing until one has.
+    timed: bool,
+    first: i64,
+    last: i64,
+    /// Channels numbered below 64, as bits.
+    channels: u64,
+}
+
+impl NodeStats {
+    pub(crate) fn events(&self) -> u64 {
+        u64::from(self.events)
+    }
+
+    pub(crate) fn first_seen(&self) -> Option<Timestamp> {
+        self.timed.then(|| Timestamp::from_unix_millis(self.first))
+    }
+
+    pub(crate) fn last_seen(&self) -> Option<Timestamp> {
+        self.timed.then(|| Timestamp::from_unix_millis(self.last))
+    }
+
+    pub(crate) fn held(&self) -> u32 {
+        u32::from(self.held)
+    }
 }
 
 /// One connected part of a profile's evidence: its identifiers and the
@@ -169,11 +194,20 @@ impl Evidence {
     /// Records an event that carried `node` as its only linked identifier.
     pub(crate) fn record_single(&mut self, node: u32, ts: Option<Timestamp>, channel: Option<u16>) {
         let stats = &mut self.nodes[node as usize];
-        stats.events += 1;
-        stats.first_seen = min_some(stats.first_seen, ts);
-        stats.last_seen = stats.last_seen.max(ts);
-        if let Some(channel) = channel {
-            stats.channels.insert(channel);
+        stats.events = stats.events.saturating_add(1);
+        if let Some(ts) = ts {
+            let ms = ts.unix_millis();
+            if stats.timed {
+                stats.first = stats.first.min(ms);
+                stats.last = stats.last.max(ms);
+            } else {
+                (stats.timed, stats.first, stats.last) = (true, ms, ms);
+            }
+        }
+        match channel {
+            Some(channel) if channel < 64 => stats.channels |= 1 << channel,
+            Some(channel) => self.more_channels.entry(node).or_default().insert(channel),
+            None => {}
         }
     }
 
@@ -181,11 +215,20 @@ impl Evidence {
         &self.nodes[node as usize]
     }
 
+    /// The channels of `node`'s single-identifier events.
+    pub(crate) fn channels(&self, node: u32) -> ChannelSet {
+        let mut channels = ChannelSet::from_bits(self.nodes[node as usize].channels);
+        if let Some(more) = self.more_channels.get(&node) {
+            channels.union_with(more);
+        }
+        channels
+    }
+
     /// Counts one more join for `node`; returns the new count.
     pub(crate) fn add_join(&mut self, node: u32) -> u32 {
         let joins = &mut self.nodes[node as usize].joins;
         *joins = joins.saturating_add(1);
-        *joins
+        u32::from(*joins)
     }
 
     /// Counts one more link of `node` held back for review.
@@ -197,6 +240,7 @@ impl Evidence {
     /// Forgets what is known about `node` alone: its single-identifier events.
     pub(crate) fn clear_stats(&mut self, node: u32) {
         self.nodes[node as usize] = NodeStats::default();
+        self.more_channels.remove(&node);
     }
 
     /// Removes `node` and its links from the graph; returns each event it
@@ -404,12 +448,15 @@ impl Evidence {
         if self.vertex_of.len() != nodes || self.nodes.len() != nodes {
             return Err("evidence covers a different number of identifiers");
         }
-        if self.nodes.iter().any(|stats| {
-            stats
-                .channels
-                .iter()
-                .any(|channel| usize::from(channel) >= channel_count)
-        }) {
+        let channel_bits_ok = |bits: u64| channel_count >= 64 || bits >> channel_count == 0;
+        if self
+            .nodes
+            .iter()
+            .any(|stats| !channel_bits_ok(stats.channels))
+            || self.more_channels.iter().any(|(&node, set)| {
+                node as usize >= nodes || set.iter().any(|c| usize::from(c) >= channel_count)
+            })
+        {
             return Err("evidence channel out of range");
         }
         let mut events_seen = vec![false; self.records.len()];
@@ -473,6 +520,32 @@ mod tests {
             channel: None,
             ts: None,
         }
+    }
+
+    #[test]
+    fn node_stats_stay_small() {
+        // One per identifier: its size is a cost per identifier.
+        assert_eq!(size_of::<NodeStats>(), 32);
+    }
+
+    #[test]
+    fn single_events_keep_times_and_every_channel() {
+        let mut evidence = Evidence::default();
+        evidence.grow(1);
+        let ts = |ms| Some(Timestamp::from_unix_millis(ms));
+        evidence.record_single(0, None, Some(70));
+        evidence.record_single(0, ts(9), Some(3));
+        evidence.record_single(0, ts(-4), None);
+        let stats = evidence.stats(0);
+        assert_eq!(
+            (stats.events(), stats.first_seen(), stats.last_seen()),
+            (3, ts(-4), ts(9))
+        );
+        assert_eq!(evidence.channels(0).iter().collect::<Vec<_>>(), vec![3, 70]);
+        assert!(evidence.validate(1, 71, |n| n).is_ok());
+        assert!(evidence.validate(1, 70, |n| n).is_err());
+        evidence.clear_stats(0);
+        assert_eq!(evidence.channels(0).iter().count(), 0);
     }
 
     #[test]

@@ -223,6 +223,13 @@ pub(crate) struct ChannelSet {
 }
 
 impl ChannelSet {
+    pub(crate) fn from_bits(bits: u64) -> Self {
+        ChannelSet {
+            bits,
+            more: Vec::new(),
+        }
+    }
+
     pub(crate) fn insert(&mut self, channel: u16) {
         if channel < 64 {
             self.bits |= 1 << channel;

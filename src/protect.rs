@@ -492,7 +492,7 @@ impl Resolver {
             });
         };
         let profile = self.profile_state_of(node).map(|state| state.id);
-        let erased_events = self.evidence.as_ref().map_or(0, |e| e.stats(node).events);
+        let erased_events = self.evidence.as_ref().map_or(0, |e| e.stats(node).events());
         let split = self.detach(node, Detach::Forget);
         self.generic.remove(&node);
         self.review
@@ -606,7 +606,7 @@ impl Resolver {
             .count();
         let persons = u32::try_from(persons)
             .unwrap_or(u32::MAX)
-            .saturating_add(evidence.stats(node).held);
+            .saturating_add(evidence.stats(node).held());
         (persons > threshold).then_some(persons)
     }
 
@@ -693,12 +693,12 @@ impl Resolver {
         };
         for &node in &part.nodes {
             let stats = evidence.stats(node);
-            if stats.events > 0 {
-                event_count += stats.events;
-                first_seen = min_some(first_seen, stats.first_seen);
-                last_seen = last_seen.max(stats.last_seen);
-                channels.union_with(&stats.channels);
-                anchor = better(self, anchor, stats.first_seen, node);
+            if stats.events() > 0 {
+                event_count += stats.events();
+                first_seen = min_some(first_seen, stats.first_seen());
+                last_seen = last_seen.max(stats.last_seen());
+                channels.union_with(&evidence.channels(node));
+                anchor = better(self, anchor, stats.first_seen(), node);
             }
         }
         for (record, linked) in &part.records {
