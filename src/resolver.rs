@@ -784,16 +784,16 @@ impl Resolver {
         if self.rules.has_priority() {
             pending.sort_by_key(|pending| self.rules.rank(pending.kind));
         }
-        let mut held_back: Vec<(u32, usize)> = Vec::new();
-        let mut generic_seen = None;
+        // (node, limit slot, its profile's root) of each link held back.
+        let mut held_back: Vec<(u32, usize, u32)> = Vec::new();
+        let mut generic_seen: Vec<u32> = Vec::new();
         for pending in pending.iter() {
             let existing = self.nodes.find_key(pending.key);
             if let Some(node) = existing {
-                if let Some(mark) = self.generic.get_mut(&node) {
+                if self.generic.contains_key(&node) {
                     // A generic value links nothing; it only keeps the
                     // events that carry nothing else.
-                    generic_seen.get_or_insert(node);
-                    mark.events += 1;
+                    generic_seen.push(node);
                     continue;
                 }
             }
@@ -802,6 +802,10 @@ impl Resolver {
                     let root = self.nodes.sets.find(node);
                     if touched.iter().any(|&(r, _)| r == root) {
                         linked.push(node);
+                        continue;
+                    }
+                    if held_back.iter().any(|&(_, _, r)| r == root) {
+                        // Its profile is already held back for this event.
                         continue;
                     }
                     Some((node, root))
@@ -831,7 +835,7 @@ impl Resolver {
                         node
                     }
                 };
-                held_back.push((node, slot));
+                held_back.push((node, slot, self.nodes.sets.find(node)));
                 continue;
             }
             for (slot, have) in counts.iter_mut().enumerate() {
@@ -850,8 +854,15 @@ impl Resolver {
                 }
             }
         }
+        if !linked.is_empty() {
+            for node in &generic_seen {
+                if let Some(mark) = self.generic.get_mut(node) {
+                    mark.events += 1;
+                }
+            }
+        }
         if linked.is_empty() {
-            match generic_seen {
+            match generic_seen.first().copied() {
                 Some(node) => {
                     let root = self.nodes.sets.find(node);
                     touched.push((root, self.nodes.keys[node as usize]));
@@ -955,13 +966,13 @@ impl Resolver {
             } else {
                 &[]
             };
-            for &(node, _) in &held_back {
+            for &(node, _, _) in &held_back {
                 evidence.add_held(node);
             }
             for node in joining
                 .iter()
                 .copied()
-                .chain(held_back.iter().map(|&(node, _)| node))
+                .chain(held_back.iter().map(|&(node, _, _)| node))
             {
                 let joins = evidence.add_join(node);
                 let kind = self.nodes.kinds[node as usize];
@@ -992,7 +1003,7 @@ impl Resolver {
             }
         }
         let mut reviews = Vec::new();
-        for (held, slot) in held_back {
+        for (held, slot, _) in held_back {
             let record = ReviewRecord {
                 event: event.id().to_owned(),
                 kept: first,
