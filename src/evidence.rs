@@ -348,6 +348,30 @@ impl Evidence {
         }
     }
 
+    /// Adds a link made after its event was recorded (a held-back link,
+    /// once no limit stops it): `held` joins the event's vertex, or, when
+    /// the event linked only `kept`, the event becomes a record of both and
+    /// leaves `kept`'s single-identifier count.
+    pub(crate) fn attach(&mut self, kept: u32, held: u32, record: EventRecord) {
+        let kept_vertex = self.vertex(kept);
+        let event = self.graph.neighbors(kept_vertex).find(|&n| {
+            matches!(self.graph[n], Vertex::Event(r) if self.records[r as usize].event == record.event)
+        });
+        match event {
+            Some(event) => {
+                let held_vertex = self.vertex(held);
+                if self.graph.find_edge(held_vertex, event).is_none() {
+                    self.graph.add_edge(held_vertex, event, ());
+                }
+            }
+            None => {
+                let stats = &mut self.nodes[kept as usize];
+                stats.events = stats.events.saturating_sub(1);
+                self.record(&[kept, held], record);
+            }
+        }
+    }
+
     fn vertex(&mut self, node: u32) -> NodeIndex<u32> {
         let slot = &mut self.vertex_of[node as usize];
         if *slot == NO_VERTEX {

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind};
-use crate::evidence::Component;
+use crate::evidence::{Component, EventRecord};
 use crate::identifier::{Identifier, IdentifierKind};
 use crate::key::IdentifierKey;
 use crate::profile::{ChannelSet, ProfileId, ProfileIdentifier, ProfileState, min_some};
@@ -315,6 +315,9 @@ pub(crate) struct ReviewRecord {
     pub(crate) held: u32,
     pub(crate) kind: u16,
     pub(crate) limit: u32,
+    /// The event's time and channel, for the evidence if the link is made.
+    pub(crate) ts: Option<Timestamp>,
+    pub(crate) channel: Option<u16>,
 }
 
 /// One profile that became several: from a forgotten identifier or one
@@ -493,13 +496,15 @@ impl Resolver {
         };
         let profile = self.profile_state_of(node).map(|state| state.id);
         let erased_events = self.evidence.as_ref().map_or(0, |e| e.stats(node).events());
-        let split = self.detach(node, Detach::Forget);
+        let detached = self.detach(node, Detach::Forget);
         self.generic.remove(&node);
+        let split = detached.map(|(split, members)| {
+            self.log(Change::Split(split.clone()));
+            let _ = self.retry_reviews(&members);
+            split
+        });
         self.review
             .retain(|item| item.kept != node && item.held != node);
-        if let Some(split) = &split {
-            self.log(Change::Split(split.clone()));
-        }
         Ok(Forgotten {
             profile,
             split,
@@ -611,9 +616,10 @@ impl Resolver {
     }
 
     /// Takes `node` out of its profile and re-forms the profile from the
-    /// evidence that remains. Returns the split, or `None` when what remains
-    /// is one profile under the same id. Needs the evidence graph.
-    pub(crate) fn detach(&mut self, node: u32, how: Detach) -> Option<SplitRecord> {
+    /// evidence that remains. Returns the split and the profile's former
+    /// members, or `None` when what remains is one profile under the same
+    /// id. Needs the evidence graph.
+    pub(crate) fn detach(&mut self, node: u32, how: Detach) -> Option<(SplitRecord, Vec<u32>)> {
         let root = self.nodes.sets.find(node);
         let old = self.profiles.remove(&root)?;
         let members: Vec<u32> = self.nodes.sets.members(root).collect();
@@ -648,9 +654,6 @@ impl Resolver {
                         events: 0,
                     },
                 );
-                // Links held back because of it wait for nobody now.
-                self.review
-                    .retain(|item| item.held != node && item.kept != node);
                 let alone = Component {
                     nodes: vec![node],
                     records: Vec::new(),
@@ -663,11 +666,129 @@ impl Resolver {
             return None;
         }
         into.sort_by_key(|(state, _)| self.anchor_order(state.anchor_ts, state.anchor));
-        Some(SplitRecord {
+        let split = SplitRecord {
             from: old.id,
             into: into.into_iter().map(|(state, _)| state.id).collect(),
             cause,
-        })
+        };
+        Some((split, members))
+    }
+
+    /// Settles the review items that touch `members` (a profile that was
+    /// just split): an item whose identifiers are together already, or
+    /// one of them forgotten or generic, is dropped; one that no limit
+    /// stops any more is linked, as it would have been without the glue
+    /// that was removed. Returns the merges made.
+    pub(crate) fn retry_reviews(&mut self, members: &[u32]) -> Vec<MergeRecord> {
+        if self.review.is_empty() {
+            return Vec::new();
+        }
+        let members: hashbrown::HashSet<u32> = members.iter().copied().collect();
+        let mut merges = Vec::new();
+        let mut waiting = Vec::with_capacity(self.review.len());
+        for record in std::mem::take(&mut self.review) {
+            if !members.contains(&record.kept) && !members.contains(&record.held) {
+                waiting.push(record);
+                continue;
+            }
+            let settled = |node: u32| {
+                self.generic.contains_key(&node) || self.nodes.kinds[node as usize] >= FORGOTTEN
+            };
+            if settled(record.kept) || settled(record.held) {
+                continue;
+            }
+            let (kept_root, held_root) = (
+                self.nodes.sets.find(record.kept),
+                self.nodes.sets.find(record.held),
+            );
+            if kept_root == held_root {
+                continue;
+            }
+            let (Some(kept), Some(held)) =
+                (self.profiles.get(&kept_root), self.profiles.get(&held_root))
+            else {
+                continue;
+            };
+            let fits = (0..self.rules.limits.len()).all(|slot| {
+                kept.kind_counts[slot] + held.kind_counts[slot] <= self.rules.limits[slot].1
+            });
+            if !fits {
+                waiting.push(record);
+                continue;
+            }
+            merges.extend(self.link_reviewed(kept_root, held_root, &record));
+        }
+        // Items queued meanwhile (none today) keep their place in line.
+        waiting.append(&mut self.review);
+        self.review = waiting;
+        for merge in &merges {
+            self.log(Change::Merged(merge.clone()));
+        }
+        merges
+    }
+
+    /// Makes a held-back link: merges the two profiles and adds the link to
+    /// the evidence of the event that saw it.
+    fn link_reviewed(
+        &mut self,
+        kept_root: u32,
+        held_root: u32,
+        record: &ReviewRecord,
+    ) -> Vec<MergeRecord> {
+        let kept = self
+            .profiles
+            .remove(&kept_root)
+            .unwrap_or_else(|| unreachable!("checked by the caller"));
+        let held = self
+            .profiles
+            .remove(&held_root)
+            .unwrap_or_else(|| unreachable!("checked by the caller"));
+        let (first, second) = if self.anchor_order(kept.anchor_ts, kept.anchor)
+            <= self.anchor_order(held.anchor_ts, held.anchor)
+        {
+            (kept, held)
+        } else {
+            (held, kept)
+        };
+        let mut state = first.clone();
+        // The event may now anchor the profile: only through `held`, and
+        // only if its time beats both anchors (the rest of the event was
+        // counted already).
+        if self.anchor_order(record.ts, record.held)
+            < self.anchor_order(first.anchor_ts, first.anchor)
+        {
+            state.anchor = record.held;
+            state.anchor_ts = record.ts;
+            state.id = self.profile_id_for(record.held);
+        }
+        state.absorb(&second);
+        for (have, add) in state.kind_counts.iter_mut().zip(&second.kind_counts) {
+            *have += add;
+        }
+        let root = self.nodes.sets.link_roots(kept_root, held_root);
+        let survivor = state.id;
+        self.profiles.insert(root, state);
+        if let Some(evidence) = &mut self.evidence {
+            evidence.attach(
+                record.kept,
+                record.held,
+                EventRecord {
+                    event: record.event.as_str().into(),
+                    channel: record.channel,
+                    ts: record.ts,
+                },
+            );
+        }
+        [first.id, second.id]
+            .into_iter()
+            .filter(|&retired| retired != survivor)
+            .map(|retired| MergeRecord {
+                survivor,
+                retired,
+                event: record.event.clone(),
+                via: self.nodes.keys[record.held as usize],
+            })
+            .collect()
     }
 
     /// Links a part's nodes (all singletons) into one profile and computes
@@ -763,6 +884,8 @@ impl Resolver {
 }
 
 #[cfg(test)]
+// `&[id.clone()]` reads like the event it builds; `from_ref` would not.
+#[allow(clippy::cloned_ref_to_slice_refs)]
 mod tests {
     use super::*;
     use crate::{ErrorKind, Event, Region, RejectReason, ResolverBuilder, SecretKey};
@@ -801,14 +924,14 @@ mod tests {
         for reader in 0..200 {
             let email = Identifier::email(format!("reader{reader}@example.org"));
             // Each reader logs in at the kiosk and later at home.
-            resolver
+            let _ = resolver
                 .observe(&event(
                     &format!("k{reader}"),
                     reader,
                     &[kiosk.clone(), email.clone()],
                 ))
                 .unwrap();
-            resolver
+            let _ = resolver
                 .observe(&event(
                     &format!("h{reader}"),
                     10_000 + reader,
@@ -861,7 +984,7 @@ mod tests {
         let placeholder = ["020-5550100", "+31 20 555 0100", "0031205550100"];
         for caller in 0..30_i64 {
             let card = Identifier::loyalty_card(format!("8800{caller:08}"));
-            resolver
+            let _ = resolver
                 .observe(&event(
                     &format!("call{caller}"),
                     caller,
@@ -903,7 +1026,7 @@ mod tests {
         let card = Identifier::loyalty_card("4471-0092-1183");
         let observe_family = |resolver: &mut Resolver| {
             for (i, name) in family.iter().enumerate() {
-                resolver
+                let _ = resolver
                     .observe(&event(
                         name,
                         i as i64,
@@ -1042,7 +1165,7 @@ mod tests {
             ))
             .unwrap()
             .profile();
-        resolver
+        let _ = resolver
             .observe(&event(
                 "a2",
                 1,
@@ -1065,7 +1188,7 @@ mod tests {
             .unwrap();
         assert_eq!(joined.profile(), anna);
         assert_eq!(joined.merges()[0].retired(), ben);
-        resolver
+        let _ = resolver
             .observe(&event("ipad", 4, &[bridge.clone()]))
             .unwrap();
 
@@ -1122,7 +1245,7 @@ mod tests {
             .tombstones(false)
             .build();
         let cookie = Identifier::cookie("ck_1");
-        resolver
+        let _ = resolver
             .observe(&event("e1", 0, &[cookie.clone()]))
             .unwrap();
         let _ = resolver.forget(&cookie).unwrap();
@@ -1157,7 +1280,7 @@ mod tests {
     #[test]
     fn forgetting_wipes_the_kept_value() {
         let mut resolver = resolver(Protection::none());
-        resolver
+        let _ = resolver
             .observe(&event(
                 "e1",
                 0,
@@ -1200,7 +1323,7 @@ mod tests {
 
         // The same events in the other order give the same id at once.
         let mut other = self::resolver(Protection::none());
-        other
+        let _ = other
             .observe(&event(
                 "early",
                 10,
@@ -1215,6 +1338,81 @@ mod tests {
             .unwrap();
         assert_eq!(same.profile(), earlier.profile());
         assert!(same.renamed().is_none());
+    }
+
+    #[test]
+    fn links_a_limit_held_back_are_made_once_the_glue_is_gone() {
+        let mut resolver = resolver(Protection::default());
+        let kiosk = Identifier::cookie("ck_kiosk");
+        let email = |n: i64| Identifier::email(format!("p{n}@example.com"));
+        for person in 1..=5 {
+            let _ = resolver
+                .observe(&event(
+                    &format!("k{person}"),
+                    person,
+                    &[kiosk.clone(), email(person)],
+                ))
+                .unwrap();
+        }
+        // Person 1's second address would be a sixth email in the glued profile.
+        let held = resolver
+            .observe(&event(
+                "a",
+                10,
+                &[email(1), Identifier::email("p1.other@example.com")],
+            ))
+            .unwrap();
+        assert_eq!(held.reviews().len(), 1);
+        let mut settled = Vec::new();
+        for person in 6..=12 {
+            let outcome = resolver
+                .observe(&event(
+                    &format!("k{person}"),
+                    20 + person,
+                    &[kiosk.clone(), email(person)],
+                ))
+                .unwrap();
+            if !outcome.splits().is_empty() {
+                settled.extend(outcome.merges().to_vec());
+            }
+        }
+        assert_eq!(resolver.generic_values().len(), 1);
+        // The held link was made when the kiosk was split off, with its event.
+        assert_eq!(settled.len(), 1, "{settled:?}");
+        assert_eq!(settled[0].event(), "a");
+        let p1 = resolver.lookup(&email(1)).unwrap();
+        assert_eq!(
+            resolver
+                .lookup(&Identifier::email("p1.other@example.com"))
+                .unwrap(),
+            p1
+        );
+        let why = resolver
+            .explain(&email(1), &Identifier::email("p1.other@example.com"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(why.links()[0].event(), "a");
+        assert_eq!(resolver.profile(p1.unwrap()).unwrap().event_count(), 2);
+        // Nothing stale is left: no item names the generic kiosk.
+        assert!(
+            resolver.review_queue().is_empty(),
+            "{:?}",
+            resolver.review_queue()
+        );
+        // And the evidence still re-forms the same profile after a split.
+        let _ = resolver
+            .forget(&Identifier::cookie("ck_never_seen"))
+            .unwrap();
+        let _ = resolver.forget(&email(1)).unwrap();
+        assert!(
+            resolver
+                .lookup(&Identifier::email("p1.other@example.com"))
+                .unwrap()
+                .is_some()
+        );
+        let mut bytes = Vec::new();
+        resolver.save_snapshot(&mut bytes).unwrap();
+        assert!(Resolver::load_snapshot(SecretKey::derive("protect"), bytes.as_slice()).is_ok());
     }
 
     #[test]

@@ -990,32 +990,45 @@ impl Resolver {
         if let Some(rename) = &renamed {
             self.log(Change::Renamed(rename.clone()));
         }
+        let queued = self.review.len();
+        for &(held, slot, _) in &held_back {
+            self.review.push(ReviewRecord {
+                event: event.id().to_owned(),
+                kept: first,
+                held,
+                kind: self.rules.limits[slot].0,
+                limit: self.rules.limits[slot].1,
+                ts: event.ts(),
+                channel,
+            });
+        }
         let mut splits = Vec::new();
         for (node, threshold) in due {
             if self.generic.contains_key(&node) {
                 continue;
             }
             if let Some(profiles) = self.generic_profiles(node, threshold) {
-                if let Some(split) = self.detach(node, Detach::Generic { profiles }) {
+                if let Some((split, members)) = self.detach(node, Detach::Generic { profiles }) {
                     self.log(Change::Split(split.clone()));
                     splits.push(split);
+                    // Links a limit held back while the generic value glued
+                    // strangers together may be fine now.
+                    merges.extend(self.retry_reviews(&members));
                 }
             }
         }
-        let mut reviews = Vec::new();
-        for (held, slot, _) in held_back {
-            let record = ReviewRecord {
-                event: event.id().to_owned(),
-                kept: first,
-                held,
-                kind: self.rules.limits[slot].0,
-                limit: self.rules.limits[slot].1,
-            };
-            if let Some(item) = self.review_item(&record) {
-                reviews.push(item);
-            }
-            self.review.push(record);
-        }
+        // This event's links still waiting (a split may have settled some).
+        let reviews = if held_back.is_empty() {
+            Vec::new()
+        } else {
+            let this = event.id();
+            self.review[queued.min(self.review.len())..]
+                .iter()
+                .chain(&self.review[..queued.min(self.review.len())])
+                .filter(|record| record.event == this)
+                .filter_map(|record| self.review_item(record))
+                .collect()
+        };
         // Looked up again: a split above may have moved the event.
         let profile = self
             .event_profile_key(event_key)
@@ -1567,10 +1580,10 @@ impl Reject {
 /// a new id when the event itself is earlier than both.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MergeRecord {
-    survivor: ProfileId,
-    retired: ProfileId,
-    event: String,
-    via: IdentifierKey,
+    pub(crate) survivor: ProfileId,
+    pub(crate) retired: ProfileId,
+    pub(crate) event: String,
+    pub(crate) via: IdentifierKey,
 }
 
 impl MergeRecord {
