@@ -1,5 +1,8 @@
 //! A small story, resolved: one customer's web visits, live chat, WhatsApp
-//! messages, till receipts and a service call become one profile.
+//! messages, till receipts and a service call become one profile; a store
+//! kiosk that many customers log in on is caught as a shared value instead
+//! of gluing them together; and a family's shared address is forgotten on
+//! request.
 //!
 //! ```text
 //! cargo run --example quickstart
@@ -11,8 +14,16 @@ use std::io::BufReader;
 
 use idstitch::jsonl::{EventReader, RejectRecord};
 use idstitch::{
-    Identifier, IdentifierKey, IdentifierKind, Region, ResolverBuilder, SecretKey, Timestamp,
+    Change, ErrorKind, GenericValue, Identifier, IdentifierKey, IdentifierKind, ProfileId, Region,
+    Resolver, ResolverBuilder, ReviewItem, ReviewReason, SecretKey, SplitCause, Timestamp,
 };
+
+const DATA: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/examples/data/quickstart.jsonl"
+);
+
+type Result<T, E = Box<dyn std::error::Error>> = std::result::Result<T, E>;
 
 /// What the printout shows of one event, kept while reading.
 struct Seen {
@@ -20,89 +31,114 @@ struct Seen {
     channel: String,
     kind: String,
     name: Option<String>,
+    /// Keys of the identifiers it carried that could be keyed.
+    keys: Vec<IdentifierKey>,
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/data/quickstart.jsonl"
-    );
+/// Everything read from the file, in input order.
+struct Story {
+    order: Vec<String>,
+    seen: HashMap<String, Seen>,
+    rejects: Vec<RejectRecord>,
+    /// The change log, drained after every event so that each change is
+    /// told with the event that caused it.
+    changes: Vec<(String, Change)>,
+    /// Links a limit held back, with the event that carried them.
+    reviews: Vec<ReviewItem>,
+}
+
+impl Story {
+    /// Events of `profile` in time order (a stable sort: ties and events
+    /// without a time keep input order).
+    fn events_of(&self, resolver: &Resolver, profile: ProfileId) -> Vec<&str> {
+        let mut events: Vec<&str> = self
+            .order
+            .iter()
+            .map(String::as_str)
+            .filter(|id| resolver.event_profile(id) == Some(profile))
+            .collect();
+        events.sort_by_key(|id| (self.seen[*id].ts.is_none(), self.seen[*id].ts));
+        events
+    }
+
+    /// The name given at the profile's earliest event that has one.
+    fn name_of(&self, resolver: &Resolver, profile: ProfileId) -> &str {
+        self.events_of(resolver, profile)
+            .iter()
+            .find_map(|id| self.seen[*id].name.as_deref())
+            .unwrap_or("(anonymous)")
+    }
+
+    /// Events that carried `key`, in input order.
+    fn carrying(&self, key: IdentifierKey) -> impl Iterator<Item = &str> {
+        self.order
+            .iter()
+            .map(String::as_str)
+            .filter(move |id| self.seen[*id].keys.contains(&key))
+    }
+}
+
+fn main() -> Result<()> {
     let mut resolver = ResolverBuilder::new(SecretKey::derive("quickstart demo secret"))
         .default_region(Region::NL)
         .keep_values(true)
         .build();
+    let story = read(&mut resolver)?;
 
-    let mut seen: HashMap<String, Seen> = HashMap::new();
-    let mut order: Vec<String> = Vec::new();
-    let mut rejects: Vec<RejectRecord> = Vec::new();
-    for parsed in EventReader::new(BufReader::new(File::open(path)?)) {
-        let parsed = parsed?;
-        rejects.extend(parsed.rejects().iter().cloned());
-        let Some(event) = parsed.event() else {
-            continue;
-        };
-        let outcome = resolver.observe(event)?;
-        rejects.extend(RejectRecord::from_observation(
-            parsed.line(),
-            event,
-            &outcome,
-        ));
-        if outcome.is_replay() {
+    // A readable name for every identifier key (for merges and splits).
+    let names: HashMap<IdentifierKey, String> = resolver
+        .profiles()
+        .flat_map(|profile| profile.identifiers().to_vec())
+        .map(|identifier| {
+            (
+                identifier.key(),
+                format!("{} {identifier}", identifier.kind()),
+            )
+        })
+        .collect();
+    let name = |key: &IdentifierKey| names.get(key).map_or("?", String::as_str);
+    let generic = resolver.generic_values();
+    let shared = |id: &str| {
+        let keys = &story.seen[id].keys;
+        generic.iter().any(|g| keys.contains(&g.identifier().key()))
+    };
+
+    let count_changes = |pick: fn(&Change) -> bool| {
+        story
+            .changes
+            .iter()
+            .filter(|(_, change)| pick(change))
+            .count()
+    };
+    println!(
+        "{} events -> {} unified profiles, {}, {}, {} rejected values\n",
+        story.order.len(),
+        resolver.profile_count(),
+        count(count_changes(|c| matches!(c, Change::Merged(_))), "merge"),
+        count(count_changes(|c| matches!(c, Change::Split(_))), "split"),
+        story.rejects.len()
+    );
+    // Profiles seen only through a shared value are shown with it, below.
+    let mut hidden = 0;
+    for profile in resolver.profiles() {
+        let events = story.events_of(&resolver, profile.id());
+        if events.iter().all(|id| shared(id)) {
+            hidden += 1;
             continue;
         }
-        let text = |s: Option<&str>| s.unwrap_or("-").to_owned();
-        seen.insert(
-            event.id().to_owned(),
-            Seen {
-                ts: event.ts(),
-                channel: text(event.channel().map(|c| c.as_str())),
-                kind: text(event.kind()),
-                name: event.attrs().get("name").cloned(),
-            },
+        println!(
+            "{}  {}",
+            profile.id(),
+            story.name_of(&resolver, profile.id())
         );
-        order.push(event.id().to_owned());
-    }
-
-    // Events by profile, and a readable name for every identifier key (for merges).
-    let mut events_of: HashMap<_, Vec<&str>> = HashMap::new();
-    for id in &order {
-        let profile = resolver
-            .event_profile(id)
-            .ok_or("every event has a profile")?;
-        events_of.entry(profile).or_default().push(id);
-    }
-    let mut names: HashMap<IdentifierKey, String> = HashMap::new();
-    let profiles: Vec<_> = resolver.profiles().collect();
-    for identifier in profiles.iter().flat_map(|p| p.identifiers()) {
-        names.insert(
-            identifier.key(),
-            format!("{} {identifier}", identifier.kind()),
-        );
-    }
-
-    println!(
-        "{} events -> {} unified profiles, {} merges, {} rejected values\n",
-        order.len(),
-        profiles.len(),
-        resolver.merges().len(),
-        rejects.len()
-    );
-    for profile in &profiles {
-        let mut events = events_of.remove(&profile.id()).unwrap_or_default();
-        // Time order (a stable sort: ties and events without a time keep input order).
-        events.sort_by_key(|id| (seen[*id].ts.is_none(), seen[*id].ts));
-        let name = events.iter().find_map(|id| seen[*id].name.as_deref());
-        println!("{}  {}", profile.id(), name.unwrap_or("(anonymous)"));
-        let when = |ts: Option<Timestamp>| ts.map_or_else(|| "?".into(), short);
         let (first, last) = (when(profile.first_seen()), when(profile.last_seen()));
         let span = if first == last {
             first
         } else {
             format!("{first} .. {last}")
         };
-        let count = profile.event_count();
-        let plural = if count == 1 { "" } else { "s" };
-        println!("  {:<13} {span}  ({count} event{plural})", "seen");
+        let seen = count(profile.event_count(), "event");
+        println!("  {:<13} {span}  ({seen})", "seen");
         let channels: Vec<&str> = profile.channels().iter().map(|c| c.as_str()).collect();
         println!("  {:<13} {}", "channels", channels.join(", "));
         let mut kinds: Vec<&IdentifierKind> =
@@ -116,27 +152,51 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("  {:<13} {}", kind.as_str(), values.join(", "));
         }
         for (n, id) in events.iter().enumerate() {
-            let event = &seen[*id];
+            let event = &story.seen[*id];
             let label = if n == 0 { "journey" } else { "" };
-            let ts = when(event.ts);
             println!(
-                "  {label:<13} {ts}  {id:<4} {:<12} {}",
-                event.channel, event.kind
+                "  {label:<13} {}  {id:<4} {:<12} {}",
+                when(event.ts),
+                event.channel,
+                event.kind
             );
         }
         println!();
     }
-
-    println!("Merges (the older profile lives on)");
-    for merge in resolver.merges() {
-        let via = names.get(&merge.via()).map_or("?", String::as_str);
+    if hidden > 0 {
         println!(
-            "  {:<4} joined {} into {}  via {via}",
-            merge.event(),
-            merge.retired(),
-            merge.survivor()
+            "(and {} seen only with the kiosk cookie, shown below)\n",
+            count(hidden, "profile")
         );
     }
+
+    println!("Changes (a merge keeps the id of the profile seen first)");
+    for (event, change) in &story.changes {
+        match change {
+            Change::Merged(merge) => println!(
+                "  {event:<4} joined {} into {}  via {}",
+                merge.retired(),
+                merge.survivor(),
+                name(&merge.via())
+            ),
+            Change::Renamed(rename) => {
+                println!("  {event:<4} renamed {} to {}", rename.from(), rename.to())
+            }
+            Change::Split(split) => {
+                let why = match split.cause() {
+                    SplitCause::Generic(key) => format!("{} is shared", name(key)),
+                    _ => "an identifier was forgotten".to_owned(),
+                };
+                println!(
+                    "  {event:<4} split {} into {}: {why}",
+                    split.from(),
+                    count(split.into().len(), "profile")
+                );
+            }
+            other => println!("  {event:<4} {other:?}"),
+        }
+    }
+
     println!("\nWhy is web cookie ck_7f3a9c the customer who showed card 4471-0092 1183?");
     let cookie = Identifier::cookie("ck_7f3a9c");
     let card = Identifier::loyalty_card("4471-0092 1183");
@@ -155,8 +215,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         None => println!("  they are not linked"),
     }
+
+    for value in &generic {
+        show_shared_value(&resolver, &story, value)?;
+    }
+    forget_the_family_address(&mut resolver, &story)?;
+
     println!("\nRejected values (the rest of each event was kept)");
-    for reject in &rejects {
+    for reject in &story.rejects {
         println!(
             "  line {:<3} {:<4} {:<7} {}",
             reject.line(),
@@ -168,8 +234,277 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// Reads the bundled events into `resolver`.
+fn read(resolver: &mut Resolver) -> Result<Story> {
+    let mut story = Story {
+        order: Vec::new(),
+        seen: HashMap::new(),
+        rejects: Vec::new(),
+        changes: Vec::new(),
+        reviews: Vec::new(),
+    };
+    for parsed in EventReader::new(BufReader::new(File::open(DATA)?)) {
+        let parsed = parsed?;
+        story.rejects.extend(parsed.rejects().iter().cloned());
+        let Some(event) = parsed.event() else {
+            continue;
+        };
+        let outcome = resolver.observe(event)?;
+        story.rejects.extend(RejectRecord::from_observation(
+            parsed.line(),
+            event,
+            &outcome,
+        ));
+        let id = event.id().to_owned();
+        story.reviews.extend(outcome.reviews().iter().cloned());
+        for change in resolver.drain_changes() {
+            story.changes.push((id.clone(), change));
+        }
+        if outcome.is_replay() {
+            continue;
+        }
+        let text = |s: Option<&str>| s.unwrap_or("-").to_owned();
+        let keys = event
+            .identifiers()
+            .iter()
+            .filter_map(|identifier| resolver.key_of(identifier).ok())
+            .collect();
+        story.seen.insert(
+            id.clone(),
+            Seen {
+                ts: event.ts(),
+                channel: text(event.channel().map(|c| c.as_str())),
+                kind: text(event.kind()),
+                name: event.attrs().get("name").cloned(),
+                keys,
+            },
+        );
+        story.order.push(id);
+    }
+    Ok(story)
+}
+
+/// A value many customers share (the kiosk's cookie): how it was caught,
+/// and that every visit stayed with its own customer.
+fn show_shared_value(resolver: &Resolver, story: &Story, value: &GenericValue) -> Result<()> {
+    let key = value.identifier().key();
+    let marked_by = story
+        .changes
+        .iter()
+        .find_map(|(event, change)| match change {
+            Change::Split(split) if *split.cause() == SplitCause::Generic(key) => {
+                Some(event.as_str())
+            }
+            _ => None,
+        });
+    println!(
+        "\nShared value caught: {} {}, marked generic at {}",
+        value.identifier().kind(),
+        value.identifier(),
+        marked_by.unwrap_or("?"),
+    );
+    let held: Vec<&str> = story
+        .reviews
+        .iter()
+        .filter(|item| item.held().key() == key || item.kept().key() == key)
+        .map(ReviewItem::event)
+        .collect();
+    let limit = story.reviews.iter().find_map(|item| match item.reason() {
+        ReviewReason::LimitExceeded { kind, limit } if held.contains(&item.event()) => {
+            Some(format!("{limit} {kind} values"))
+        }
+        _ => None,
+    });
+    let tried = match limit {
+        Some(limit) => format!(
+            " ({} only tried: at {} the limit of {limit} held it back)",
+            held.len(),
+            held.join(" and ")
+        ),
+        None => String::new(),
+    };
+    println!(
+        "  it had joined {}{tried}",
+        count(value.profiles(), "profile")
+    );
+    println!(
+        "  {} carried it later, and it linked nothing; each visit stayed with its own customer:",
+        count(value.later_events(), "event"),
+    );
+    let own = resolver.lookup_key(key);
+    let mut customers: Vec<(ProfileId, &str)> = Vec::new();
+    for id in story.carrying(key) {
+        let profile = resolver
+            .event_profile(id)
+            .ok_or("every event has a profile")?;
+        let who = if Some(profile) == own {
+            "(anonymous: the shared value's own profile)"
+        } else {
+            let name = story.name_of(resolver, profile);
+            if !customers.contains(&(profile, name)) {
+                customers.push((profile, name));
+            }
+            name
+        };
+        // A customer seen elsewhere too has a profile shown above.
+        let above = story
+            .events_of(resolver, profile)
+            .iter()
+            .any(|event| !story.seen[*event].keys.contains(&key));
+        let above = if above { "  (the profile above)" } else { "" };
+        println!(
+            "  {}  {id:<4} {profile}  {who}{above}",
+            when(story.seen[id].ts)
+        );
+    }
+    // Each customer's profile holds none of the others' identifiers.
+    let mut glued = 0;
+    for &(profile, name) in &customers {
+        let Some(profile) = resolver.profile(profile) else {
+            continue;
+        };
+        let theirs = story
+            .carrying(key)
+            .filter(|id| story.seen[*id].name.as_deref().is_some_and(|n| n != name))
+            .flat_map(|id| &story.seen[id].keys);
+        let mine: Vec<IdentifierKey> = profile.identifiers().iter().map(|i| i.key()).collect();
+        glued += theirs.filter(|k| mine.contains(k)).count();
+    }
+    let mut people: Vec<&str> = customers.iter().map(|&(_, name)| name).collect();
+    people.sort_unstable();
+    people.dedup();
+    let glued = if glued == 0 {
+        "none holds another customer's identifiers".to_owned()
+    } else {
+        format!(
+            "{} ended up with another customer",
+            count(glued, "identifier")
+        )
+    };
+    println!(
+        "  {} -> {}; {glued}",
+        count(people.len(), "customer"),
+        count(customers.len(), "profile"),
+    );
+    Ok(())
+}
+
+/// Els Bakker asks that the address she shares with Piet be forgotten: the
+/// family profile splits, and replaying the events does not bring it back.
+fn forget_the_family_address(resolver: &mut Resolver, story: &Story) -> Result<()> {
+    const ADDRESS: &str = "bakker.thuis@ziggo.nl";
+    let address = Identifier::email(ADDRESS);
+    println!("\nForget: Els Bakker asks us to erase the family address {ADDRESS}");
+    let before = resolver.lookup(&address)?.ok_or("the address is known")?;
+    let was = format!(
+        "{}, {}",
+        story.name_of(resolver, before),
+        count(story.events_of(resolver, before).len(), "event")
+    );
+    let forgotten = resolver.forget(&address)?;
+    let parts: Vec<ProfileId> = match forgotten.split() {
+        Some(split) => split.into().to_vec(),
+        None => vec![before],
+    };
+    println!("  {before}  ({was}) became");
+    for &part in &parts {
+        let profile = resolver.profile(part).ok_or("a part is a live profile")?;
+        let identifiers: Vec<String> = profile
+            .identifiers()
+            .iter()
+            .map(|i| format!("{} {i}", i.kind()))
+            .collect();
+        let back = story
+            .changes
+            .iter()
+            .find_map(|(event, change)| match change {
+                Change::Merged(merge) if merge.retired() == part => {
+                    Some(format!("  (its id again: {event} had retired it)"))
+                }
+                _ => None,
+            });
+        println!(
+            "    {part}  {:<12} {:<10} {}{}",
+            story.name_of(resolver, part),
+            story.events_of(resolver, part).join(" "),
+            identifiers.join(", "),
+            back.unwrap_or_default()
+        );
+    }
+    let erased: Vec<&str> = story
+        .order
+        .iter()
+        .map(String::as_str)
+        .filter(|id| resolver.event_profile(id).is_none())
+        .collect();
+    println!(
+        "    {:<18}  {:<12} {:<10} carried only the address: {} erased",
+        "(no profile)",
+        "",
+        erased.join(" "),
+        count(forgotten.erased_events(), "event")
+    );
+    let _ = resolver.drain_changes();
+
+    // Replay the whole file: seen event ids change nothing.
+    let profiles = resolver.profile_count();
+    let (mut unchanged, mut refused, mut applied) = (0, Vec::new(), 0);
+    let mut why = String::new();
+    for parsed in EventReader::new(BufReader::new(File::open(DATA)?)) {
+        let Some(event) = parsed?.into_event() else {
+            continue;
+        };
+        match resolver.observe(&event) {
+            Ok(outcome) if outcome.is_replay() => unchanged += 1,
+            Ok(_) => applied += 1,
+            Err(error) if matches!(error.kind(), ErrorKind::Forgotten) => {
+                refused.push(event.id().to_owned());
+                why = error.to_string();
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    println!(
+        "  Replaying all {} events: {unchanged} changed nothing, {applied} applied, {} refused ({why})",
+        unchanged + applied + refused.len(),
+        refused.join(" "),
+    );
+    let unknown = resolver.lookup(&address)?.is_none();
+    let mut now: Vec<Option<ProfileId>> = parts.iter().map(|&p| resolver.canonical(p)).collect();
+    now.sort_unstable();
+    now.dedup();
+    let apart = now.len() == parts.len() && resolver.changes().is_empty();
+    println!(
+        "  the address is {}, and the {} {}; {} before and after",
+        if unknown { "still unknown" } else { "BACK" },
+        count(parts.len(), "part"),
+        if apart {
+            "stay apart"
+        } else {
+            "were JOINED AGAIN"
+        },
+        count(profiles, "profile"),
+    );
+    if resolver.profile_count() != profiles {
+        println!("  but now {}", count(resolver.profile_count(), "profile"));
+    }
+    Ok(())
+}
+
+/// `3 events`, `1 event`.
+fn count(n: impl std::fmt::Display, what: &str) -> String {
+    let n = n.to_string();
+    let plural = if n == "1" { "" } else { "s" };
+    format!("{n} {what}{plural}")
+}
+
 /// `2026-03-02T07:48:10Z` as `2026-03-02 07:48`.
 fn short(ts: Timestamp) -> String {
     let text = ts.to_string();
     format!("{} {}", &text[..10], &text[11..16])
+}
+
+/// A time as [`short`] shows it, `?` when there is none.
+fn when(ts: Option<Timestamp>) -> String {
+    ts.map_or_else(|| "?".into(), short)
 }

@@ -44,7 +44,7 @@ per line to stdout, and one reject record per line to stderr (or --rejects FILE)
                     no per-profile limits, no blocklist
   --generic FILE    write the values marked generic to FILE, one JSON object per
                     line: type, value (null with --hashed), key, profiles joined
-                    when marked, later events that carried it
+                    when marked, later events that carried it with others
   --review FILE     write the links held back for review to FILE, one JSON
                     object per line: event, kept and held identifier, their
                     profiles, reason, kind and limit
@@ -425,7 +425,8 @@ fn write_lines<T: Serialize>(
     let file = File::create(path).map_err(|e| Failure::Io(format!("cannot create {path}"), e))?;
     let mut out = BufWriter::new(file);
     for line in lines {
-        // Strings, numbers and options of them always serialize.
+        // Plain strings and numbers always serialize: an error here is a
+        // failed write.
         serde_json::to_writer(&mut out, &line)
             .map_err(|e| Failure::Io(format!("writing {what}"), e.into()))?;
         out.write_all(b"\n").map_err(|e| write_error(what, e))?;

@@ -11,7 +11,8 @@ use std::process::{Command, Output, Stdio};
 use serde::Deserialize;
 use serde_json::Value;
 
-use common::generator::{Config, generate, pairwise_precision_recall};
+use common::generator::{Config, Generated, generate, pairwise_precision_recall};
+use idstitch::{Identifier, IdentifierKind, Normalizer, Region};
 
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -116,6 +117,88 @@ struct RejectLine {
     error: String,
 }
 
+/// One line of `resolve --generic`: every field present, `value` possibly
+/// `null` (hashed mode).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GenericLine {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(deserialize_with = "Option::deserialize")]
+    value: Option<String>,
+    key: String,
+    profiles: u32,
+    later_events: u64,
+}
+
+/// An identifier in a `resolve --review` line.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyedIdentifierLine {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(deserialize_with = "Option::deserialize")]
+    value: Option<String>,
+    key: String,
+}
+
+/// One line of `resolve --review`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReviewLine {
+    event: String,
+    kept: KeyedIdentifierLine,
+    held: KeyedIdentifierLine,
+    #[serde(deserialize_with = "Option::deserialize")]
+    kept_profile: Option<String>,
+    #[serde(deserialize_with = "Option::deserialize")]
+    held_profile: Option<String>,
+    reason: String,
+    #[serde(deserialize_with = "Option::deserialize")]
+    kind: Option<String>,
+    #[serde(deserialize_with = "Option::deserialize")]
+    limit: Option<u32>,
+}
+
+fn is_key(text: &str) -> bool {
+    text.len() == 32 && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn is_profile_id(text: &str) -> bool {
+    text.len() == 18 && text.starts_with("p_") && text[2..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn parse_generic(path: &str) -> Vec<GenericLine> {
+    let text = std::fs::read_to_string(path).expect("the --generic file");
+    text.lines()
+        .map(|line| {
+            let parsed: GenericLine = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("not a generic line ({e}): {line}"));
+            assert!(is_key(&parsed.key), "{line}");
+            parsed
+        })
+        .collect()
+}
+
+fn parse_review(path: &str) -> Vec<ReviewLine> {
+    let text = std::fs::read_to_string(path).expect("the --review file");
+    text.lines()
+        .map(|line| {
+            let parsed: ReviewLine = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("not a review line ({e}): {line}"));
+            assert!(!parsed.event.is_empty(), "{line}");
+            assert!(
+                is_key(&parsed.kept.key) && is_key(&parsed.held.key),
+                "{line}"
+            );
+            for profile in [&parsed.kept_profile, &parsed.held_profile] {
+                assert!(profile.as_deref().is_none_or(is_profile_id), "{line}");
+            }
+            parsed
+        })
+        .collect()
+}
+
 #[test]
 fn profile_lines_are_parsed_strictly() {
     let good = r#"{"profile":"p_0123456789abcdef","events":["e1"],"identifiers":[{"type":"cookie","value":"ck_1"}],"channels":[],"first_seen":null,"last_seen":null}"#;
@@ -181,7 +264,8 @@ fn quickstart_tells_the_story() {
     let stdout = text(&output.stdout);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(
-        stdout.starts_with("17 events -> 4 unified profiles, 3 merges, 2 rejected values"),
+        stdout
+            .starts_with("33 events -> 14 unified profiles, 5 merges, 1 split, 2 rejected values"),
         "{stdout}"
     );
 
@@ -200,7 +284,7 @@ fn quickstart_tells_the_story() {
         "ck_7f3a9c, ck_b21e04",
         "chat:lc-8841, whatsapp:wa-3315",
         "call_center, chat, store, web, whatsapp",
-        "(10 events)",
+        "(11 events)",
     ] {
         assert!(jan.contains(expected), "{expected} missing from\n{jan}");
     }
@@ -221,9 +305,22 @@ fn quickstart_tells_the_story() {
     assert_eq!(
         journey,
         [
-            "e1", "e2", "e3", "e6", "e7", "e10", "e11", "e13", "e16", "e17"
+            "e1", "e2", "e3", "e6", "e7", "e10", "e11", "e13", "e16", "e17", "e25"
         ]
     );
+    // The kiosk cookie is caught and glues nobody to Jan.
+    assert!(!jan.contains("ck_store_kiosk_utrecht"), "{jan}");
+    for expected in [
+        "Shared value caught: cookie ck_store_kiosk_utrecht, marked generic at e30",
+        "11 customers -> 11 profiles; none holds another customer's identifiers",
+        "e19 refused",
+        "the address is still unknown, and the 2 parts stay apart",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "{expected} missing from\n{stdout}"
+        );
+    }
 
     // The explained merge: a chain from the cookie to the card whose links
     // join end to end, each naming its event.
@@ -394,6 +491,387 @@ fn resolve_matches_the_truth_on_messy_data() {
         .count();
     assert_eq!(skipped, data.skipped_lines, "every broken line is reported");
     assert_eq!(records.len(), identifier_rejects + skipped);
+}
+
+/// Event id → profile id, from profile lines.
+fn predicted(profiles: &[ProfileLine]) -> HashMap<String, String> {
+    profiles
+        .iter()
+        .flat_map(|p| p.events.iter().map(|e| (e.clone(), p.profile.clone())))
+        .collect()
+}
+
+/// The largest profile by events: (events, identifiers, true people in it),
+/// and the most identifiers any profile holds.
+fn largest(profiles: &[ProfileLine], data: &Generated) -> ((usize, usize, usize), usize) {
+    let biggest = profiles
+        .iter()
+        .max_by_key(|p| (p.events.len(), p.identifiers.len()))
+        .expect("some profile");
+    let people: HashSet<usize> = biggest.events.iter().map(|e| data.truth[e]).collect();
+    let identifiers = profiles.iter().map(|p| p.identifiers.len()).max();
+    (
+        (
+            biggest.events.len(),
+            biggest.identifiers.len(),
+            people.len(),
+        ),
+        identifiers.unwrap_or(0),
+    )
+}
+
+/// The summary's counts of generic values and links for review.
+fn protection_counts(stderr: &str) -> (usize, usize) {
+    let summary = stderr.lines().last().expect("a summary line");
+    let count = |suffix: &str| -> usize {
+        let before = summary
+            .split_once(suffix)
+            .unwrap_or_else(|| panic!("no `{suffix}` in {summary}"))
+            .0;
+        before
+            .rsplit(' ')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no count before `{suffix}` in {summary}"))
+    };
+    (count(" generic values"), count(" links for review"))
+}
+
+/// Planted shared values (a kiosk cookie, a store's phone, a till's email on
+/// the events of dozens to hundreds of people) glue everyone together under
+/// plain transitive merging; the default protection marks them generic and
+/// keeps real people whole. Run with `--nocapture` to see the figures.
+#[test]
+fn resolve_protects_against_planted_values() {
+    let config = Config {
+        seed: 20_260_302,
+        people: 3_000,
+        mean_events: 5,
+        garbage: true,
+        replays: false,
+        planted: true,
+    };
+    let data = generate(&config);
+    assert!(data.planted.len() >= 9, "{}", data.planted.len());
+    let clean = generate(&Config {
+        planted: false,
+        ..config.clone()
+    });
+    let dir = TempDir::new("planted");
+    let input = dir.file("events.jsonl", data.jsonl.as_bytes());
+    let clean_input = dir.file("clean.jsonl", clean.jsonl.as_bytes());
+    let (generic_path, review_path) = (dir.path("generic.jsonl"), dir.path("review.jsonl"));
+    let rejects = dir.path("rejects.jsonl");
+    let base = ["--region", "NL", "--rejects", rejects.as_str()];
+    let protected = run(
+        "resolve",
+        &[
+            &base[..],
+            &["--generic", &generic_path, "--review", &review_path, &input],
+        ]
+        .concat(),
+        b"",
+        &[],
+    );
+    let plain = run(
+        "resolve",
+        &[&base[..], &["--no-protect", &input]].concat(),
+        b"",
+        &[],
+    );
+    let truth_run = run(
+        "resolve",
+        &[&base[..], &[clean_input.as_str()]].concat(),
+        b"",
+        &[],
+    );
+    for output in [&protected, &plain, &truth_run] {
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        // The secret note and the summary.
+        assert_eq!(
+            text(&output.stderr).lines().count(),
+            2,
+            "{}",
+            text(&output.stderr)
+        );
+    }
+
+    // Without planted values the data resolves to the truth exactly: its
+    // profiles are the true people, with their identifiers.
+    let people = parse_profiles(&truth_run.stdout);
+    assert_eq!(
+        pairwise_precision_recall(&predicted(&people), &clean.truth),
+        (1.0, 1.0)
+    );
+    let ((person_events, ..), person_identifiers) = largest(&people, &clean);
+
+    let profiles = parse_profiles(&protected.stdout);
+    let (precision, recall) = pairwise_precision_recall(&predicted(&profiles), &data.truth);
+    let ((events, identifiers, inside), most_identifiers) = largest(&profiles, &data);
+    let generic = parse_generic(&generic_path);
+    let review = parse_review(&review_path);
+    eprintln!(
+        "protected: precision {precision:.6}, recall {recall:.6}, {} profiles; largest: \
+         {events} events, {identifiers} identifiers, {inside} true people; most identifiers \
+         {most_identifiers}; {} generic values ({} planted), {} links for review",
+        profiles.len(),
+        generic.len(),
+        data.planted.len(),
+        review.len()
+    );
+    eprintln!(
+        "largest true person: {person_events} events; most identifiers of a true person: \
+         {person_identifiers}"
+    );
+    let plain_profiles = parse_profiles(&plain.stdout);
+    let (plain_precision, plain_recall) =
+        pairwise_precision_recall(&predicted(&plain_profiles), &data.truth);
+    let ((plain_events, plain_identifiers, plain_inside), _) = largest(&plain_profiles, &data);
+    eprintln!(
+        "--no-protect: precision {plain_precision:.6}, recall {plain_recall:.6}, {} profiles; \
+         largest: {plain_events} events, {plain_identifiers} identifiers, {plain_inside} true people",
+        plain_profiles.len()
+    );
+
+    assert!(precision >= 0.99 && recall >= 0.97, "{precision} {recall}");
+    assert!(
+        events <= person_events && most_identifiers <= person_identifiers,
+        "a profile bigger than any real person"
+    );
+    assert_eq!(inside, 1, "the largest profile is one person");
+    assert!(
+        plain_inside > 20,
+        "no giant without protection: {plain_inside}"
+    );
+    assert!(plain_precision < 0.5, "{plain_precision}");
+    assert_eq!(plain_recall, 1.0, "plain merging splits nobody");
+
+    // Every planted value is listed, under its normalized value, and nothing
+    // else: no real person's identifier is taken for a generic one.
+    let mut normalizer = Normalizer::default();
+    normalizer.default_region(Region::NL);
+    let listed: HashMap<(&str, &str), &GenericLine> = generic
+        .iter()
+        .map(|g| {
+            (
+                (g.kind.as_str(), g.value.as_deref().expect("values kept")),
+                g,
+            )
+        })
+        .collect();
+    let mut planted_values = HashSet::new();
+    for planted in &data.planted {
+        let kind: IdentifierKind = planted.kind.parse().unwrap();
+        let normalized: HashSet<String> = planted
+            .spellings
+            .iter()
+            .map(|spelling| {
+                normalizer
+                    .normalize(&Identifier::new(kind.clone(), spelling.as_str()))
+                    .unwrap_or_else(|e| panic!("{spelling:?}: {e}"))
+            })
+            .collect();
+        assert_eq!(normalized.len(), 1, "{planted:?} → {normalized:?}");
+        let value = normalized.into_iter().next().unwrap();
+        let line = listed
+            .get(&(planted.kind, value.as_str()))
+            .unwrap_or_else(|| panic!("{planted:?} ({value}) is not listed as generic"));
+        assert!(line.profiles > 8, "{line:?}");
+        planted_values.insert(value);
+    }
+    let extra: Vec<&GenericLine> = generic
+        .iter()
+        .filter(|g| !planted_values.contains(g.value.as_deref().unwrap()))
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "real identifiers marked generic: {extra:?}"
+    );
+    assert!(
+        generic
+            .windows(2)
+            .all(|w| (w[1].profiles, &w[0].key) <= (w[0].profiles, &w[1].key)),
+        "most profiles first, then by key"
+    );
+
+    // Review items: well formed, on known events, within the default limits.
+    let (mut on_planted, mut apart) = (0, 0);
+    for item in &review {
+        assert!(data.truth.contains_key(&item.event), "{item:?}");
+        assert_eq!(item.reason, "limit_exceeded", "{item:?}");
+        let limit = match item.kind.as_deref() {
+            Some("email" | "phone") => 5,
+            Some("loyalty_card") => 3,
+            other => panic!("unexpected kind {other:?}"),
+        };
+        assert_eq!(item.limit, Some(limit), "{item:?}");
+        for identifier in [&item.kept, &item.held] {
+            assert!(
+                ["email", "phone", "loyalty_card", "cookie", "chat_session"]
+                    .contains(&identifier.kind.as_str())
+                    && identifier.value.is_some(),
+                "{item:?}"
+            );
+        }
+        assert!(item.kept_profile.is_some() && item.held_profile.is_some());
+        if [&item.kept, &item.held]
+            .iter()
+            .any(|i| planted_values.contains(i.value.as_deref().unwrap()))
+        {
+            on_planted += 1;
+        } else if item.kept_profile != item.held_profile {
+            apart += 1;
+        }
+    }
+    // People whose events ended in more than one profile.
+    let mut profiles_of: HashMap<usize, HashSet<&str>> = HashMap::new();
+    for profile in &profiles {
+        for event in &profile.events {
+            profiles_of
+                .entry(data.truth[event])
+                .or_default()
+                .insert(&profile.profile);
+        }
+    }
+    let split = profiles_of.values().filter(|set| set.len() > 1).count();
+    eprintln!(
+        "review: {} items, {on_planted} on a planted value, {} on one real person's own \
+         identifiers ({apart} of them in two profiles now); {split} real people split",
+        review.len(),
+        review.len() - on_planted
+    );
+
+    assert_eq!(
+        protection_counts(text(&protected.stderr)),
+        (generic.len(), review.len())
+    );
+    assert_eq!(protection_counts(text(&plain.stderr)), (0, 0));
+}
+
+/// `--generic` and `--review` on a small story, with values and hashed: the
+/// same keys either way, `null` values when hashed.
+#[test]
+fn generic_and_review_files_show_keys_and_hide_values_when_hashed() {
+    let mut input = String::new();
+    // Twelve readers log in at one library kiosk.
+    for n in 1..=12 {
+        input.push_str(&format!(
+            r#"{{"id":"k{n}","ts":"2026-03-01T10:{n:02}:00Z","identifiers":[{{"type":"cookie","value":"ck_library_kiosk"}},{{"type":"email","value":"reader{n}@example.com"}}]}}"#
+        ));
+        input.push('\n');
+    }
+    // A family shares four loyalty cards, one more than a profile may hold.
+    for (n, pair) in [("11", "12"), ("12", "13"), ("13", "14")]
+        .iter()
+        .enumerate()
+    {
+        input.push_str(&format!(
+            r#"{{"id":"f{n}","ts":"2026-03-02T10:0{n}:00Z","identifiers":[{{"type":"loyalty_card","value":"44710000{}"}},{{"type":"loyalty_card","value":"44710000{}"}}]}}"#,
+            pair.0, pair.1
+        ));
+        input.push('\n');
+    }
+    let dir = TempDir::new("hashed-protection");
+    let mut runs = Vec::new();
+    for hashed in [false, true] {
+        let (generic, review) = (
+            dir.path(&format!("generic-{hashed}.jsonl")),
+            dir.path(&format!("review-{hashed}.jsonl")),
+        );
+        let mut args = vec!["--generic", generic.as_str(), "--review", review.as_str()];
+        if hashed {
+            args.push("--hashed");
+        }
+        let output = run("resolve", &args, input.as_bytes(), &[]);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        let (generic, review) = (parse_generic(&generic), parse_review(&review));
+        assert_eq!(
+            protection_counts(text(&output.stderr)),
+            (generic.len(), review.len())
+        );
+        runs.push((parse_profiles(&output.stdout), generic, review));
+    }
+    let [(plain, generic, review), (_, hashed_generic, hashed_review)] = &runs[..] else {
+        unreachable!()
+    };
+
+    assert_eq!(generic.len(), 1, "{generic:?}");
+    let kiosk = &generic[0];
+    assert_eq!(
+        (kiosk.kind.as_str(), kiosk.value.as_deref()),
+        ("cookie", Some("ck_library_kiosk"))
+    );
+    assert!(kiosk.profiles > 8, "{kiosk:?}");
+    let mut readers: Vec<&str> = plain
+        .iter()
+        .filter(|p| p.events.iter().any(|e| e.starts_with('k')))
+        .flat_map(|p| p.events.iter().map(String::as_str))
+        .collect();
+    readers.sort_unstable();
+    assert_eq!(readers.len(), 12, "every reader's event is somewhere");
+    assert!(
+        plain
+            .iter()
+            .all(|p| p.events.iter().filter(|e| e.starts_with('k')).count() <= 1),
+        "one reader per profile"
+    );
+
+    // The fourth card waits for review. (The queue may hold more: see the
+    // planted-values test.)
+    let at = review
+        .iter()
+        .position(|item| item.event == "f2")
+        .unwrap_or_else(|| panic!("the fourth card is held: {review:?}"));
+    let item = &review[at];
+    assert_eq!(
+        (item.reason.as_str(), item.kind.as_deref(), item.limit),
+        ("limit_exceeded", Some("loyalty_card"), Some(3))
+    );
+    assert_eq!(
+        (item.kept.kind.as_str(), item.kept.value.as_deref()),
+        ("loyalty_card", Some("4471000013"))
+    );
+    assert_eq!(
+        (item.held.kind.as_str(), item.held.value.as_deref()),
+        ("loyalty_card", Some("4471000014"))
+    );
+    let family = plain
+        .iter()
+        .find(|p| p.events.contains(&"f2".to_owned()))
+        .unwrap();
+    assert_eq!(item.kept_profile.as_ref(), Some(&family.profile));
+    assert_ne!(item.held_profile, item.kept_profile);
+
+    // Hashed: the same keys and counts, no values.
+    assert_eq!(hashed_generic.len(), 1);
+    assert_eq!(hashed_generic[0].key, kiosk.key);
+    assert_eq!(hashed_generic[0].value, None);
+    assert_eq!(
+        (hashed_generic[0].profiles, hashed_generic[0].later_events),
+        (kiosk.profiles, kiosk.later_events)
+    );
+    assert_eq!(hashed_review.len(), review.len());
+    let hashed_item = &hashed_review[at];
+    assert_eq!(
+        (
+            &hashed_item.event,
+            &hashed_item.kept.kind,
+            &hashed_item.held.kind
+        ),
+        (&item.event, &item.kept.kind, &item.held.kind)
+    );
+    assert_eq!(
+        (&hashed_item.kept.key, &hashed_item.held.key),
+        (&item.kept.key, &item.held.key)
+    );
+    assert_eq!(
+        (&hashed_item.kept.value, &hashed_item.held.value),
+        (&None, &None)
+    );
+    assert_eq!(
+        (&hashed_item.kept_profile, &hashed_item.held_profile),
+        (&item.kept_profile, &item.held_profile)
+    );
 }
 
 #[test]

@@ -11,11 +11,10 @@
 
 #![cfg(feature = "jsonl")]
 
-use std::collections::BTreeMap;
-
 use idstitch::jsonl::{ProfileRecord, RejectRecord, parse_line};
 use idstitch::{
-    Identifier, ProfileId, Region, Resolver, ResolverBuilder, SecretKey, SharedResolver,
+    Event, Identifier, ProfileId, Region, Resolver, ResolverBuilder, SecretKey, SharedResolver,
+    SplitCause, SplitRecord,
 };
 
 /// What a run of the format produces: profile lines and reject lines, plus
@@ -33,39 +32,67 @@ fn resolver(keep_values: bool) -> Resolver {
         .build()
 }
 
-/// Reads `input` line by line the way the examples do: parse, observe,
-/// collect rejects in input order, then one line per live profile (oldest
-/// first) listing its events in input order.
+/// Reads `input` line by line the way the `resolve` example does: parse,
+/// observe, collect rejects in input order, then one line per profile in
+/// the order of its first event in the input, listing its events in input
+/// order. (Not [`Resolver::profiles`] order: that sorts profiles without
+/// times by key, which says nothing about the format.)
 fn run(input: &str, keep_values: bool) -> Output {
+    run_with(keep_values, input, |_, _| {})
+}
+
+/// As [`run`], calling `before(line, resolver)` before each input line is
+/// read: to forget an identifier halfway.
+fn run_with(keep_values: bool, input: &str, mut before: impl FnMut(u64, &mut Resolver)) -> Output {
     let mut resolver = resolver(keep_values);
     let mut rejects = Vec::new();
     let mut order = Vec::new();
     for (index, text) in input.lines().enumerate() {
         let line = index as u64 + 1;
+        before(line, &mut resolver);
         if text.trim().is_empty() {
             continue;
         }
         let parsed = parse_line(text.as_bytes(), line);
         rejects.extend(parsed.rejects().iter().map(RejectRecord::to_json));
         if let Some(event) = parsed.event() {
-            let outcome = resolver.observe(event).unwrap();
-            rejects
-                .extend(RejectRecord::from_observation(line, event, &outcome).map(|r| r.to_json()));
-            if !outcome.is_replay() {
-                order.push(event.id().to_owned());
+            match resolver.observe(event) {
+                Ok(outcome) => {
+                    rejects.extend(
+                        RejectRecord::from_observation(line, event, &outcome).map(|r| r.to_json()),
+                    );
+                    if !outcome.is_replay() {
+                        order.push(event.id().to_owned());
+                    }
+                }
+                // As `resolve` reports an event it cannot apply (the ids
+                // here are all valid, so the id is shown).
+                Err(error) => rejects.push(
+                    RejectRecord::new(
+                        line,
+                        Some(event.id()),
+                        None,
+                        format!("{error}; the event is skipped"),
+                    )
+                    .to_json(),
+                ),
             }
         }
     }
-    let mut events: BTreeMap<ProfileId, Vec<&str>> = BTreeMap::new();
+    // Events whose identifiers were all forgotten belong to no profile.
+    let mut groups: Vec<(ProfileId, Vec<&str>)> = Vec::new();
     for id in &order {
-        events
-            .entry(resolver.event_profile(id).unwrap())
-            .or_default()
-            .push(id);
+        let Some(profile) = resolver.event_profile(id) else {
+            continue;
+        };
+        match groups.iter_mut().find(|(p, _)| *p == profile) {
+            Some((_, events)) => events.push(id),
+            None => groups.push((profile, vec![id])),
+        }
     }
-    let profiles = resolver
-        .profiles()
-        .map(|profile| ProfileRecord::new(&profile, &events[&profile.id()]).to_json())
+    let profiles = groups
+        .iter()
+        .map(|(id, events)| ProfileRecord::new(&resolver.profile(*id).unwrap(), events).to_json())
         .collect();
     Output {
         profiles,
@@ -145,8 +172,9 @@ fn hashed_mode_writes_keys_instead_of_values() {
 }
 
 /// Phones in three national and international forms are one identifier;
-/// profiles come out oldest first; an event whose identifiers are all
-/// rejected is a profile of its own with no identifiers and no times.
+/// profiles come out in the order of their first event; an event whose
+/// identifiers are all rejected is a profile of its own with no identifiers
+/// and no times.
 #[test]
 fn phones_merge_rejects_are_reported_and_nothing_is_dropped() {
     let input = concat!(
@@ -285,6 +313,108 @@ fn reject_records_have_the_spec_shape() {
     );
 }
 
+/// A forgotten identifier (`Resolver::forget`, halfway through the input)
+/// is rejected by later events that carry it, with a line of the same shape
+/// as any reject and no value in it. A replayed event whose identifiers were
+/// all forgotten cannot be applied and is reported the way `resolve`
+/// reports it; an event that carries nothing else becomes a profile of its
+/// own, as an event with only rejected identifiers does.
+#[test]
+fn forgotten_identifiers_are_rejected_and_not_linked_again() {
+    let input = concat!(
+        r#"{"id":"a1","ts":"2026-03-01T10:00:00Z","channel":"web","identifiers":[{"type":"cookie","value":"ck_family_pc"},{"type":"email","value":"anna@example.com"}]}"#,
+        "\n",
+        r#"{"id":"b1","ts":"2026-03-01T20:00:00Z","channel":"web","identifiers":[{"type":"cookie","value":"ck_family_pc"},{"type":"email","value":"ben@example.com"}]}"#,
+        "\n",
+        r#"{"id":"p1","ts":"2026-03-02T08:00:00Z","channel":"web","identifiers":[{"type":"cookie","value":"ck_family_pc"}]}"#,
+        "\n",
+        // The cookie is forgotten here.
+        r#"{"id":"a2","ts":"2026-03-03T09:00:00Z","channel":"web","identifiers":[{"type":"email","value":"anna@example.com"},{"type":"cookie","value":" ck_family_pc "}]}"#,
+        "\n",
+        r#"{"id":"b1","ts":"2026-03-01T20:00:00Z","channel":"web","identifiers":[{"type":"cookie","value":"ck_family_pc"},{"type":"email","value":"ben@example.com"}]}"#,
+        "\n",
+        r#"{"id":"p1","ts":"2026-03-02T08:00:00Z","channel":"web","identifiers":[{"type":"cookie","value":"ck_family_pc"}]}"#,
+        "\n",
+        r#"{"id":"p2","ts":"2026-03-04T08:00:00Z","channel":"web","identifiers":[{"type":"cookie","value":"ck_family_pc"}]}"#,
+        "\n",
+    );
+    let cookie = Identifier::cookie("ck_family_pc");
+    for keep_values in [true, false] {
+        let mut family = None;
+        let mut split = None;
+        let output = run_with(keep_values, input, |line, resolver| {
+            if line == 4 {
+                family = resolver.lookup(&cookie).unwrap();
+                let forgotten = resolver.forget(&cookie).unwrap();
+                assert_eq!(forgotten.erased_events(), 1, "p1 carried only the cookie");
+                split = forgotten.split().cloned();
+            }
+        });
+        assert_eq!(
+            output.rejects,
+            [
+                r#"{"line":4,"event":"a2","type":"cookie","error":"the identifier was forgotten and is not linked again"}"#,
+                r#"{"line":6,"event":"p1","type":null,"error":"the event's identifiers were forgotten; the event is skipped"}"#,
+                r#"{"line":7,"event":"p2","type":"cookie","error":"the identifier was forgotten and is not linked again"}"#,
+            ],
+            "keep_values {keep_values}"
+        );
+        let (anna, ben, p2) = (id(&output, "a1"), id(&output, "b1"), id(&output, "p2"));
+        // The family profile was anchored at Anna's email (a1 is earliest):
+        // her part keeps its id, Ben's part is anchored at his email.
+        assert_eq!(family.map(|p| p.to_string()), Some(anna.clone()));
+        let split = split.expect("the family profile split");
+        assert_eq!(split.cause(), &SplitCause::Forgotten);
+        assert_eq!(
+            // `SplitRecord::into`, not `Into::into`, which wins on an owned value.
+            SplitRecord::into(&split)
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            [anna.clone(), ben.clone()]
+        );
+        assert_eq!(output.resolver.event_profile("p1"), None);
+        assert_eq!(output.resolver.lookup(&cookie).unwrap(), None);
+        let email = |value: &str| {
+            let identifier = Identifier::email(value);
+            if keep_values {
+                value.to_owned()
+            } else {
+                output.resolver.key_of(&identifier).unwrap().to_string()
+            }
+        };
+        assert_eq!(
+            output.profiles,
+            [
+                format!(
+                    concat!(
+                        r#"{{"profile":"{}","events":["a1","a2"],"identifiers":[{{"type":"email","value":"{}"}}],"#,
+                        r#""channels":["web"],"first_seen":"2026-03-01T10:00:00Z","last_seen":"2026-03-03T09:00:00Z"}}"#,
+                    ),
+                    anna,
+                    email("anna@example.com")
+                ),
+                format!(
+                    concat!(
+                        r#"{{"profile":"{}","events":["b1"],"identifiers":[{{"type":"email","value":"{}"}}],"#,
+                        r#""channels":["web"],"first_seen":"2026-03-01T20:00:00Z","last_seen":"2026-03-01T20:00:00Z"}}"#,
+                    ),
+                    ben,
+                    email("ben@example.com")
+                ),
+                format!(
+                    concat!(
+                        r#"{{"profile":"{}","events":["p2"],"identifiers":[],"#,
+                        r#""channels":["web"],"first_seen":"2026-03-04T08:00:00Z","last_seen":"2026-03-04T08:00:00Z"}}"#,
+                    ),
+                    p2
+                ),
+            ],
+            "keep_values {keep_values}"
+        );
+    }
+}
+
 #[test]
 fn reject_record_fields_and_escaping() {
     let record = RejectRecord::new(7, Some("e\"7\\"), Some("phone"), "line\nbreak");
@@ -358,9 +488,11 @@ fn output_is_deterministic() {
     );
 }
 
-/// Profile ids are keyed hashes of the founding identifier: the same secret
-/// and the same first event must give the same id in every release, or ids
-/// stored downstream stop resolving.
+/// Profile ids are keyed hashes of the profile's anchor: the strongest
+/// identifier (loyalty card, email, phone, custom, chat session, cookie) of
+/// its earliest event. The same secret and the same events must give the
+/// same id in every release and in any arrival order, or ids stored
+/// downstream stop resolving.
 #[test]
 fn profile_ids_are_stable_for_a_given_secret() {
     let output = run(SPEC_EXAMPLE, false);
@@ -378,6 +510,23 @@ fn profile_ids_are_stable_for_a_given_secret() {
     let other_id = other.observe(&event).unwrap().profile().to_string();
     assert_ne!(other_id, profile);
     assert_eq!(profile, PINNED_PROFILE_ID);
+    // e42 is the earlier event; of its cookie and email, the email anchors:
+    // the id is that of a profile of the email alone.
+    let mut alone = resolver(false);
+    let email = Identifier::email("jan.devries@example.com");
+    let email_alone = alone
+        .observe(&Event::new("probe").with_identifier(email))
+        .unwrap()
+        .profile()
+        .to_string();
+    assert_eq!(email_alone, PINNED_PROFILE_ID);
+    // The same events in the other order give the same id.
+    let reversed: String = SPEC_EXAMPLE
+        .lines()
+        .rev()
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(id(&run(&reversed, false), "e42"), PINNED_PROFILE_ID);
     let cookie = output
         .resolver
         .key_of(&Identifier::cookie("ck_9f2a"))
@@ -387,7 +536,9 @@ fn profile_ids_are_stable_for_a_given_secret() {
 }
 
 /// Recorded from this implementation (secret `SecretKey::derive("format")`).
-const PINNED_PROFILE_ID: &str = "p_32d1434f1586dfc6";
+/// The id is the keyed hash of the email `jan.devries@example.com`; before
+/// ids were anchored it was `p_32d1434f1586dfc6`, the hash of the cookie.
+const PINNED_PROFILE_ID: &str = "p_3c079a542b1e090b";
 const PINNED_COOKIE_KEY: &str = "502e5130d924f96b35bc13261b0e34c5";
 
 #[test]
