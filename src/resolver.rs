@@ -896,7 +896,12 @@ impl Resolver {
             merged.push((state, via));
         }
         merged.sort_by_key(|(state, _)| self.anchor_order(state.anchor_ts, state.anchor));
-        let id = self.profile_id_for(anchor.1);
+        // The oldest merged profile keeps its id unless the event itself is
+        // older; only then is an id hashed.
+        let id = match merged.first() {
+            Some((oldest, _)) if oldest.anchor == anchor.1 => oldest.id,
+            _ => self.profile_id_for(anchor.1),
+        };
         let mut state = ProfileState::new(id, anchor.1, anchor.0);
         // Reuse a merged profile's buffer: no allocation per event.
         state.kind_counts = match merged.first_mut() {
