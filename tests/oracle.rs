@@ -910,7 +910,7 @@ fn check_state(resolver: &Resolver, model: &Model, ids: bool) -> Result<(), Test
             ordered.push((anchor, id));
         }
     }
-    for (key, _) in &model.spelling {
+    for key in model.spelling.keys() {
         let expected = parts
             .of_key
             .get(key)
