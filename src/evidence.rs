@@ -15,6 +15,7 @@ use std::collections::VecDeque;
 use hashbrown::HashMap;
 use petgraph::Undirected;
 use petgraph::stable_graph::{NodeIndex, StableGraph};
+use petgraph::visit::{EdgeIndexable, NodeIndexable};
 use serde::{Deserialize, Serialize};
 
 use crate::identifier::Channel;
@@ -90,11 +91,16 @@ pub enum LinkRule {
     SameEvent,
 }
 
-/// A vertex: an identifier (its union-find node) or an event (its record).
+/// A vertex: an identifier (its union-find node), an event (its record),
+/// or an identifier taken out (forgotten or generic). Taken-out vertices
+/// stay in place with their edges, ignored by every walk: removing them
+/// would leave holes that petgraph refills in an order a snapshot does not
+/// keep, and a restored resolver would then go on differently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 enum Vertex {
     Identifier(u32),
     Event(u32),
+    Detached,
 }
 
 /// Why an event's identifiers are linked.
@@ -256,7 +262,7 @@ impl Evidence {
         let vertex = NodeIndex::new(vertex as usize);
         let mut events: Vec<NodeIndex<u32>> = self.graph.neighbors(vertex).collect();
         events.sort_unstable();
-        self.graph.remove_node(vertex);
+        self.graph[vertex] = Vertex::Detached;
         events
             .into_iter()
             .filter_map(|event| {
@@ -310,9 +316,11 @@ impl Evidence {
                 let neighbours = self
                     .graph
                     .neighbors(index)
+                    .filter(|&n| self.graph[n] != Vertex::Detached)
                     .map(|n| n.index() as u32)
                     .filter(|&n| Some(n) != excluded_vertex);
                 match self.graph[index] {
+                    Vertex::Detached => {}
                     Vertex::Identifier(node) => part.nodes.push(node),
                     Vertex::Event(record) => {
                         let mut linked: Vec<u32> = neighbours
@@ -407,6 +415,7 @@ impl Evidence {
             let mut next: Vec<u32> = self
                 .graph
                 .neighbors(NodeIndex::new(vertex as usize))
+                .filter(|&n| self.graph[n] != Vertex::Detached)
                 .map(|n| n.index() as u32)
                 .collect();
             next.sort_unstable();
@@ -444,14 +453,14 @@ impl Evidence {
     fn identifier_at(&self, vertex: u32) -> Option<u32> {
         match self.graph.node_weight(NodeIndex::new(vertex as usize))? {
             Vertex::Identifier(node) => Some(*node),
-            Vertex::Event(_) => None,
+            Vertex::Event(_) | Vertex::Detached => None,
         }
     }
 
     fn event_at(&self, vertex: u32) -> Option<u32> {
         match self.graph.node_weight(NodeIndex::new(vertex as usize))? {
             Vertex::Event(record) => Some(*record),
-            Vertex::Identifier(_) => None,
+            Vertex::Identifier(_) | Vertex::Detached => None,
         }
     }
 
@@ -484,8 +493,13 @@ impl Evidence {
             return Err("evidence channel out of range");
         }
         let mut events_seen = vec![false; self.records.len()];
+        let graph = &self.graph;
+        if graph.node_count() != graph.node_bound() || graph.edge_count() != graph.edge_bound() {
+            return Err("evidence graph has holes");
+        }
         for vertex in self.graph.node_indices() {
             match self.graph[vertex] {
+                Vertex::Detached => {}
                 Vertex::Identifier(node) => {
                     if self.vertex_of.get(node as usize) != Some(&(vertex.index() as u32)) {
                         return Err("evidence vertex does not match its identifier");
@@ -501,8 +515,10 @@ impl Evidence {
                     // Every neighbour must be an identifier of one profile.
                     let mut root = None;
                     for neighbour in self.graph.neighbors(vertex) {
-                        let Vertex::Identifier(node) = self.graph[neighbour] else {
-                            return Err("evidence links two events");
+                        let node = match self.graph[neighbour] {
+                            Vertex::Identifier(node) => node,
+                            Vertex::Detached => continue,
+                            Vertex::Event(_) => return Err("evidence links two events"),
                         };
                         let here = root_of(node);
                         if *root.get_or_insert(here) != here {

@@ -426,6 +426,19 @@ impl Forgotten {
     }
 }
 
+/// What [`Resolver::detach`] did.
+#[derive(Debug, Default)]
+pub(crate) struct Detached {
+    /// The profile the identifier was in.
+    pub(crate) profile: Option<ProfileId>,
+    /// `None` when what remains is one profile under the same id.
+    pub(crate) split: Option<SplitRecord>,
+    /// The profile's members before the split.
+    pub(crate) members: Vec<u32>,
+    /// Events left without any identifier (when forgetting).
+    pub(crate) erased_events: u64,
+}
+
 /// How a detached identifier ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Detach {
@@ -494,21 +507,18 @@ impl Resolver {
                 erased_events: 0,
             });
         };
-        let profile = self.profile_state_of(node).map(|state| state.id);
-        let erased_events = self.evidence.as_ref().map_or(0, |e| e.stats(node).events());
         let detached = self.detach(node, Detach::Forget);
         self.generic.remove(&node);
-        let split = detached.map(|(split, members)| {
+        if let Some(split) = &detached.split {
             self.log(Change::Split(split.clone()));
-            let _ = self.retry_reviews(&members);
-            split
-        });
+            let _ = self.retry_reviews(&detached.members);
+        }
         self.review
             .retain(|item| item.kept != node && item.held != node);
         Ok(Forgotten {
-            profile,
-            split,
-            erased_events,
+            profile: detached.profile,
+            split: detached.split,
+            erased_events: detached.erased_events,
         })
     }
 
@@ -616,24 +626,36 @@ impl Resolver {
     }
 
     /// Takes `node` out of its profile and re-forms the profile from the
-    /// evidence that remains. Returns the split and the profile's former
-    /// members, or `None` when what remains is one profile under the same
-    /// id. Needs the evidence graph.
-    pub(crate) fn detach(&mut self, node: u32, how: Detach) -> Option<(SplitRecord, Vec<u32>)> {
+    /// evidence that remains. Needs the evidence graph.
+    pub(crate) fn detach(&mut self, node: u32, how: Detach) -> Detached {
         let root = self.nodes.sets.find(node);
-        let old = self.profiles.remove(&root)?;
+        let Some(old) = self.profiles.remove(&root) else {
+            return Detached::default();
+        };
         let members: Vec<u32> = self.nodes.sets.members(root).collect();
-        let evidence = self.evidence.as_mut()?;
+        let Some(evidence) = self.evidence.as_mut() else {
+            unreachable!("detach runs only with evidence");
+        };
         let records = evidence.detach(node);
         // Events that were found through this identifier are found through
-        // another of theirs from now on.
+        // another of theirs from now on. An event left with no other
+        // identifier stays with this one: erased with it, or counted in a
+        // generic value's own profile.
+        let mut emptied = 0;
         for (record, remaining) in &records {
-            if let Some(&other) = remaining.first() {
-                let key = self.hasher.event(&evidence.record_at(*record).event);
-                if let Some(anchor) = self.events.get_mut(&key) {
-                    if *anchor == node {
-                        *anchor = other;
-                    }
+            let Some(&other) = remaining.first() else {
+                emptied += 1;
+                if let Detach::Generic { .. } = how {
+                    let record = evidence.record_at(*record);
+                    let (ts, channel) = (record.ts, record.channel);
+                    evidence.record_single(node, ts, channel);
+                }
+                continue;
+            };
+            let key = self.hasher.event(&evidence.record_at(*record).event);
+            if let Some(anchor) = self.events.get_mut(&key) {
+                if *anchor == node {
+                    *anchor = other;
                 }
             }
         }
@@ -641,6 +663,10 @@ impl Resolver {
         self.nodes.sets.isolate(&members);
         let mut into: Vec<(ProfileState, u32)> =
             parts.into_iter().map(|part| self.install(&part)).collect();
+        let erased_events = match how {
+            Detach::Forget => self.evidence.as_ref().map_or(0, |e| e.stats(node).events()) + emptied,
+            Detach::Generic { .. } => 0,
+        };
         let cause = match how {
             Detach::Forget => {
                 self.erase(node);
@@ -662,16 +688,20 @@ impl Resolver {
                 SplitCause::Generic(self.nodes.keys[node as usize])
             }
         };
-        if into.len() == 1 && into[0].0.id == old.id {
-            return None;
+        let split = (into.len() != 1 || into[0].0.id != old.id).then(|| {
+            into.sort_by_key(|(state, _)| self.anchor_order(state.anchor_ts, state.anchor));
+            SplitRecord {
+                from: old.id,
+                into: into.into_iter().map(|(state, _)| state.id).collect(),
+                cause,
+            }
+        });
+        Detached {
+            profile: Some(old.id),
+            split,
+            members,
+            erased_events,
         }
-        into.sort_by_key(|(state, _)| self.anchor_order(state.anchor_ts, state.anchor));
-        let split = SplitRecord {
-            from: old.id,
-            into: into.into_iter().map(|(state, _)| state.id).collect(),
-            cause,
-        };
-        Some((split, members))
     }
 
     /// Settles the review items that touch `members` (a profile that was
@@ -830,7 +860,7 @@ impl Resolver {
             if let Some(channel) = record.channel {
                 channels.insert(channel);
             }
-            if let Some(&node) = linked.iter().min_by_key(|&&n| self.nodes.keys[n as usize]) {
+            if let Some(node) = self.event_anchor(linked) {
                 anchor = better(self, anchor, record.ts, node);
             }
         }

@@ -1013,12 +1013,13 @@ impl Resolver {
                 continue;
             }
             if let Some(profiles) = self.generic_profiles(node, threshold) {
-                if let Some((split, members)) = self.detach(node, Detach::Generic { profiles }) {
+                let detached = self.detach(node, Detach::Generic { profiles });
+                if let Some(split) = detached.split {
                     self.log(Change::Split(split.clone()));
                     splits.push(split);
                     // Links a limit held back while the generic value glued
                     // strangers together may be fine now.
-                    merges.extend(self.retry_reviews(&members));
+                    merges.extend(self.retry_reviews(&detached.members));
                 }
             }
         }

@@ -398,10 +398,6 @@ struct Parts {
 
 #[derive(Debug, Default, Clone)]
 struct Model {
-    /// Check ids after a profile was split, too (see [`Model::ids_checked`]).
-    strict: bool,
-    /// Whether a forget has split (or emptied) a profile.
-    split: bool,
     seen: Vec<Seen>,
     index: HashMap<String, usize>,
     forgotten: BTreeSet<IdentifierKey>,
@@ -410,25 +406,6 @@ struct Model {
 }
 
 impl Model {
-    /// A model that checks ids after splits too: for the `#[ignore]`d
-    /// properties that document the open bug in `install` (see
-    /// [`a_split_keeps_the_id_of_the_strongest_anchor`]).
-    fn strict() -> Model {
-        Model {
-            strict: true,
-            ..Model::default()
-        }
-    }
-
-    /// Whether ids are compared with the anchors. Always, once the bug is
-    /// fixed; until then only until the first split: `install`
-    /// (src/protect.rs) anchors a re-formed part at the smallest key of its
-    /// events instead of the strongest kind, so every id after a split, and
-    /// every merge and rename order derived from it, may differ.
-    fn ids_checked(&self) -> bool {
-        self.strict || !self.split
-    }
-
     /// An event's claim to anchor its profile: its time, then its strongest
     /// live identifier, smallest key among equals.
     fn candidate(&self, ts: Option<Timestamp>, keys: &[IdentifierKey]) -> Option<Order> {
@@ -632,8 +609,7 @@ impl Model {
 /// Observes `event` in both the resolver and the model and checks what the
 /// resolver reports: rejects, the profile, creation, the merges (exactly
 /// the other touched profiles retire, each with the identifier that led to
-/// it) and renames. While [`Model::ids_checked`], also that the ids are the
-/// anchors' (the earliest anchor survives, or a new id when the event itself
+/// it) and renames, and that the ids are the anchors' (the earliest anchor survives, or a new id when the event itself
 /// is earliest; retirees in anchor order). Appends the reported changes to
 /// `log`.
 fn check_observe(
@@ -695,8 +671,7 @@ fn check_observe(
     prop_assert_eq!(resolver.event_profile(event.id()), Some(id));
     prop_assert_eq!(observation.created_profile(), touched.is_empty());
     let at = model.index[event.id()];
-    let ids_checked = model.ids_checked();
-    if ids_checked {
+    {
         let after = model.parts();
         let part = &after.parts[after.of_event[at].expect("a new event has a profile")];
         prop_assert_eq!(id, model.id_of(part), "profile of {}", event.id());
@@ -712,23 +687,18 @@ fn check_observe(
             }
         }
     }
-    let mut merges: Vec<(ProfileId, ProfileId, &str, IdentifierKey)> = observation
+    let merges: Vec<(ProfileId, ProfileId, &str, IdentifierKey)> = observation
         .merges()
         .iter()
         .map(|m| (m.survivor(), m.retired(), m.event(), m.via()))
         .collect();
     let renamed = observation.renamed().map(|r| (r.from(), r.to(), r.event()));
     if touched.len() >= 2 {
-        let mut expected: Vec<(ProfileId, ProfileId, &str, IdentifierKey)> = touched
+        let expected: Vec<(ProfileId, ProfileId, &str, IdentifierKey)> = touched
             .iter()
             .filter(|&&(_, _, old)| old != id)
             .map(|&(_, via, old)| (id, old, event.id(), via))
             .collect();
-        if !ids_checked {
-            // Without trustworthy anchors the order is not known.
-            merges.sort();
-            expected.sort();
-        }
         prop_assert_eq!(merges, expected, "merges of {}", event.id());
         prop_assert_eq!(renamed, None);
     } else {
@@ -746,8 +716,7 @@ fn check_observe(
 
 /// Forgets `forgotten` in both and checks the report: the profile it was
 /// in, the events erased, and the split into exactly the profiles that
-/// remain of it. While [`Model::ids_checked`], also their ids and order
-/// (earliest anchor first), and that the part holding the old anchor keeps
+/// remain of it, their ids and order (earliest anchor first), and that the part holding the old anchor keeps
 /// the old id. Appends the split to `log`. Returns the report, `None` for a
 /// value that does not normalize.
 fn check_forget(
@@ -770,7 +739,6 @@ fn check_forget(
         }
     };
     let outcome = outcome.unwrap();
-    let ids_checked = model.ids_checked();
     let before = model.parts();
     model.forget(key);
     let after = model.parts();
@@ -782,36 +750,16 @@ fn check_forget(
         prop_assert_eq!(outcome.erased_events(), 0);
         return Ok(Some(outcome));
     };
-    model.split = true;
-    // After this split, ids are compared only in strict mode.
-    let ids_before = ids_checked;
-    let ids_checked = model.ids_checked();
     let old = &before.parts[p];
     let old_id = old_id.expect("a live identifier has a profile");
-    if ids_before {
-        prop_assert_eq!(old_id, model.id_of(old));
-    }
+    prop_assert_eq!(old_id, model.id_of(old));
     // Every event of the profile that has none now lost it to this forget.
     let erased = old
         .events
         .iter()
         .filter(|&&e| after.of_event[e].is_none())
         .count() as u64;
-    if model.strict {
-        prop_assert_eq!(outcome.erased_events(), erased, "erased events");
-    } else {
-        // Open bug (see `erased_events_counts_every_event_left_without_a_profile`):
-        // only the events that linked nothing but this identifier when they
-        // came are counted, not those whose other identifiers were forgotten
-        // since.
-        let alone = old
-            .events
-            .iter()
-            .filter(|&&e| model.seen[e].linked == [key])
-            .count() as u64;
-        prop_assert_eq!(outcome.erased_events(), alone, "erased events");
-        prop_assert!(alone <= erased);
-    }
+    prop_assert_eq!(outcome.erased_events(), erased, "erased events");
     let mut parts: Vec<usize> = old
         .events
         .iter()
@@ -819,14 +767,14 @@ fn check_forget(
         .collect();
     parts.sort_by_key(|&q| after.parts[q].anchor);
     parts.dedup();
-    let mut into: Vec<ProfileId> = parts
+    let into: Vec<ProfileId> = parts
         .iter()
         .map(|&q| {
             let first = &model.seen[after.parts[q].events[0]].id;
             resolver.event_profile(first).expect("a part has a profile")
         })
         .collect();
-    if ids_checked {
+    {
         let expected: Vec<ProfileId> = parts
             .iter()
             .map(|&q| model.id_of(&after.parts[q]))
@@ -847,11 +795,7 @@ fn check_forget(
         Some(split) => {
             prop_assert_eq!(split.from(), old_id);
             prop_assert_eq!(split.cause(), &SplitCause::Forgotten);
-            let mut listed = split.into().to_vec();
-            if !ids_checked {
-                listed.sort();
-                into.sort();
-            }
+            let listed = split.into().to_vec();
             prop_assert_eq!(listed, into, "the split lists exactly what remains");
             log.push(Change::Split(split.clone()));
         }
@@ -864,7 +808,6 @@ fn check_forget(
 /// and times, lookups, and (when `ids`) every profile's id by its anchor and
 /// the order of `profiles()`.
 fn check_state(resolver: &Resolver, model: &Model, ids: bool) -> Result<(), TestCaseError> {
-    let ids = ids && model.ids_checked();
     let parts = model.parts();
     let expected: BTreeSet<BTreeSet<String>> = parts
         .parts
@@ -1196,7 +1139,6 @@ fn forget_bridge(
         .filter(|&g| g != BRIDGE.0)
         .collect();
     let mut resolver = resolver(keep_values);
-    let strict = model.strict;
     let mut log = Vec::new();
     for event in &events {
         let _ = check_observe(&mut resolver, &mut model, event, &mut log)?;
@@ -1218,9 +1160,7 @@ fn forget_bridge(
     prop_assert_eq!(split.into().len(), groups.len());
     let live: BTreeSet<ProfileId> = resolver.profiles().map(|p| p.id()).collect();
     prop_assert_eq!(split.into().iter().copied().collect::<BTreeSet<_>>(), live);
-    if !strict {
-        // (ids after a split: see Model::ids_checked)
-    } else if anchor == bridge_key {
+    if anchor == bridge_key {
         prop_assert!(!split.into().contains(&old));
     } else {
         prop_assert_eq!(
@@ -1242,14 +1182,8 @@ fn forget_bridge(
     Ok(())
 }
 
-/// The body of [`protection_only_splits`]; `strict` also checks that the
-/// event counts add up, which an open bug breaks (see
-/// [`an_event_left_with_a_generic_value_is_counted`]).
-fn protection_splits(
-    ops: &[CrowdOp],
-    keep_values: bool,
-    strict: bool,
-) -> Result<(), TestCaseError> {
+/// The body of [`protection_only_splits`].
+fn protection_splits(ops: &[CrowdOp], keep_values: bool) -> Result<(), TestCaseError> {
     let mut resolver = protected(keep_values);
     let mut model = Model::default();
     let mut count = 0;
@@ -1306,13 +1240,10 @@ fn protection_splits(
         }
     }
     for profile in &live {
-        if strict {
-            // Open bug: see an_event_left_with_a_generic_value_is_counted.
-            prop_assert_eq!(
-                tally.get(&profile.id()).copied().unwrap_or(0),
-                profile.event_count()
-            );
-        }
+        prop_assert_eq!(
+            tally.get(&profile.id()).copied().unwrap_or(0),
+            profile.event_count()
+        );
         let mut holders = BTreeSet::new();
         for identifier in profile.identifiers() {
             prop_assert!(!model.forgotten.contains(&identifier.key()));
@@ -1719,18 +1650,13 @@ proptest! {
         let mut twin_model = model.clone();
         let mut twin_log = log.clone();
         let mut twin_sent = sent.clone();
-        let split_before = model.split;
         let a = run(&mut restored, &mut model, &mut sent, &then, &mut log)?;
         let b = run(&mut original, &mut twin_model, &mut twin_sent, &then, &mut twin_log)?;
         prop_assert_eq!(a, b);
         prop_assert_eq!(answers(&restored, &sent), answers(&original, &sent));
         check_state(&restored, &model, true)?;
-        if !split_before {
-            // Open bug once evidence was removed: see
-            // `a_restore_after_a_forget_goes_on_like_the_original`.
-            prop_assert_eq!(explanations(&restored), explanations(&original));
-            prop_assert_eq!(snapshot(&restored), snapshot(&original));
-        }
+        prop_assert_eq!(explanations(&restored), explanations(&original));
+        prop_assert_eq!(snapshot(&restored), snapshot(&original));
     }
 
     /// With the default protection (generic values, limits, priority) and
@@ -1742,48 +1668,17 @@ proptest! {
     /// have no profile.
     #[test]
     fn protection_only_splits(ops in crowd_ops(), keep_values in any::<bool>()) {
-        protection_splits(&ops, keep_values, false)?;
+        protection_splits(&ops, keep_values)?;
     }
 }
 
-// Open bugs in src/, each pinned by a test marked `#[ignore]`: run them with
-// `cargo test --test oracle -- --ignored`; drop the marks (and the lenient
-// checks they name) with the fix.
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(128))]
-
-    /// [`observe_and_forget_match_the_model`] with ids checked after splits.
-    #[test]
-    #[ignore = "open bug: a re-formed part is anchored at its smallest key, not its strongest kind"]
-    fn observe_and_forget_match_the_model_with_ids_after_splits(ops in ops(), keep_values in any::<bool>()) {
-        observe_and_forget(&ops, keep_values, Model::strict())?;
-    }
-
-    /// [`forgetting_a_bridge_splits_exactly_its_profile`] with ids checked
-    /// after the split: the old anchor's part keeps the old id.
-    #[test]
-    #[ignore = "open bug: a re-formed part is anchored at its smallest key, not its strongest kind"]
-    fn forgetting_a_bridge_keeps_the_old_id_on_the_old_anchor(case in bridge_case(), keep_values in any::<bool>()) {
-        forget_bridge(&case, keep_values, Model::strict())?;
-    }
-
-    /// [`protection_only_splits`] with the event counts checked.
-    #[test]
-    #[ignore = "open bug: an event left with only a generic value points at its profile but is not counted there"]
-    fn protection_only_splits_and_counts_add_up(ops in crowd_ops(), keep_values in any::<bool>()) {
-        protection_splits(&ops, keep_values, true)?;
-    }
-}
+// Regressions: bugs the properties above found, each as a small case.
 
 /// Forgetting an identifier that is not the anchor must not change the id:
 /// the rest stays together, still anchored at the card (the strongest kind),
-/// as a fresh resolver given the remaining evidence says. `install`
-/// (src/protect.rs) picks the smallest key of each linking event instead of
-/// `event_anchor` (strongest kind, then key), so the profile is renamed to
-/// the cookie's id and reported as a split into one other profile.
+/// as a fresh resolver given the remaining evidence says. (A re-formed part
+/// was once anchored at its smallest key instead, renaming the profile.)
 #[test]
-#[ignore = "open bug: a re-formed part is anchored at its smallest key, not its strongest kind"]
 fn a_split_keeps_the_id_of_the_strongest_anchor() {
     let card = Identifier::loyalty_card("4471-0092-1183");
     let cookie = Identifier::cookie("ck_9f2a");
@@ -1811,13 +1706,10 @@ fn a_split_keeps_the_id_of_the_strongest_anchor() {
     assert_eq!(forgotten.split(), None, "nothing split and nothing renamed");
 }
 
-/// `Forgotten::erased_events` is documented as the events that "belong to
-/// no profile any more"; an event whose other identifiers were forgotten
-/// earlier is one of them after the last is forgotten, but only events that
-/// carried the identifier alone when they came are counted
-/// (`NodeStats::events` of the node).
+/// `Forgotten::erased_events` counts every event that belongs to no profile
+/// any more, also one whose other identifiers were forgotten earlier (once
+/// only the events that carried the identifier alone were counted).
 #[test]
-#[ignore = "open bug: erased_events misses events whose other identifiers were forgotten earlier"]
 fn erased_events_counts_every_event_left_without_a_profile() {
     let mut resolver = resolver(false);
     let (phone, email) = (
@@ -1835,15 +1727,11 @@ fn erased_events_counts_every_event_left_without_a_profile() {
 }
 
 /// A restored resolver must go on exactly like the original, down to the
-/// snapshot bytes (as `snapshots_round_trip_and_resume` checks without
-/// forgets). Once a forget has removed evidence vertices and edges, the
-/// evidence graph (petgraph `StableGraph`) restored from a snapshot has its
-/// free lists rebuilt in another order than the original's (the snapshot
-/// does not keep it), so later events take other vertex slots: the bytes
-/// differ, and `explain`, which breaks ties between equally short chains by
-/// the lowest vertex index, names another event.
+/// snapshot bytes, also after forgets. (Removing evidence vertices once left
+/// holes in petgraph's `StableGraph` that a restored graph refilled in
+/// another order: later events took other slots, the bytes differed and
+/// `explain` broke ties differently.)
 #[test]
-#[ignore = "open bug: after forget + restore, later events get other evidence slots (bytes, explain ties differ)"]
 fn a_restore_after_a_forget_goes_on_like_the_original() {
     let cookie = |value: String| Identifier::cookie(value);
     let mut original = resolver(false);
@@ -1881,14 +1769,10 @@ fn a_restore_after_a_forget_goes_on_like_the_original() {
 }
 
 /// An event whose other identifiers were all forgotten, left with one value
-/// that is then marked generic, resolves (`event_profile`) to the generic
-/// value's own profile, yet that profile counts 0 events: the counts of the
-/// live profiles no longer add up to the events that have one. `detach`
-/// (src/protect.rs) installs the generic value's profile from its
-/// single-identifier events only, leaving out linking events that now link
-/// nothing else, while `events` still points such an event at the node.
+/// that is then marked generic, resolves to the generic value's own profile
+/// and is counted there, so the counts of the live profiles add up to the
+/// events that have one.
 #[test]
-#[ignore = "open bug: an event left with only a generic value points at its profile but is not counted there"]
 fn an_event_left_with_a_generic_value_is_counted() {
     let mut resolver = builder(false)
         .protection(Protection::none().generic_threshold(IdentifierKind::Cookie, Some(1)))

@@ -10,8 +10,8 @@
 //! rejects, replays, which events have which profile (or none), each
 //! profile's identifiers and event count, and lookups; profiles must hold
 //! disjoint identifiers; `explain` must answer exactly for identifiers of one
-//! profile, each link an event that carried both ends; and while no profile
-//! has been split, ids must be those of the anchors (see `CHECK_IDS_AFTER_SPLITS`).
+//! profile, each link an event that carried both ends; and ids must be
+//! those of the anchors.
 #![no_main]
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -22,12 +22,6 @@ use idstitch::{
     Region, RejectReason, Resolver, ResolverBuilder, SecretKey, Timestamp,
 };
 use libfuzzer_sys::fuzz_target;
-
-/// Ids are compared with the model's anchors after a split too. Off while
-/// the bug in `install` (src/protect.rs: a re-formed part is anchored at its
-/// smallest key, not its strongest kind) is open: it would be the only
-/// crash found.
-const CHECK_IDS_AFTER_SPLITS: bool = false;
 
 /// Several spellings of the same email, phone and card, junk, chat sessions
 /// with their channel, a custom kind.
@@ -167,8 +161,6 @@ struct Model {
     seen: Vec<Seen>,
     index: HashMap<String, usize>,
     forgotten: HashSet<IdentifierKey>,
-    /// Whether a forget has split (or emptied) a profile.
-    split: bool,
 }
 
 struct Part {
@@ -273,10 +265,6 @@ impl Model {
             }
         }
     }
-
-    fn ids_checked(&self) -> bool {
-        CHECK_IDS_AFTER_SPLITS || !self.split
-    }
 }
 
 /// The whole state against the model.
@@ -311,9 +299,7 @@ fn check(resolver: &Resolver, model: &Model) {
             "distinct identifiers"
         );
         assert_eq!(profile.event_count(), part.events.len() as u64);
-        if model.ids_checked() {
-            assert_eq!(id, model.id_of(part), "the id is the anchor's");
-        }
+        assert_eq!(id, model.id_of(part), "the id is the anchor's");
     }
     // Live profiles hold disjoint identifiers.
     let mut held = HashSet::new();
@@ -469,8 +455,6 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(forgotten.profile(), before);
                 if before.is_none() {
                     assert!(forgotten.split().is_none() && forgotten.erased_events() == 0);
-                } else {
-                    model.split = true;
                 }
                 if let Some(split) = forgotten.split() {
                     assert_eq!(split.from(), before.unwrap());
