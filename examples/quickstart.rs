@@ -190,7 +190,7 @@ fn main() -> Result<()> {
                 println!(
                     "  {event:<4} split {} into {}: {why}",
                     split.from(),
-                    count(split.into().len(), "profile")
+                    count(split.parts().len(), "profile")
                 );
             }
             other => println!("  {event:<4} {other:?}"),
@@ -403,7 +403,7 @@ fn forget_the_family_address(resolver: &mut Resolver, story: &Story) -> Result<(
     );
     let forgotten = resolver.forget(&address)?;
     let parts: Vec<ProfileId> = match forgotten.split() {
-        Some(split) => split.into().to_vec(),
+        Some(split) => split.parts().to_vec(),
         None => vec![before],
     };
     println!("  {before}  ({was}) became");

@@ -325,21 +325,21 @@ pub(crate) struct ReviewRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SplitRecord {
     pub(crate) from: ProfileId,
-    pub(crate) into: Vec<ProfileId>,
+    pub(crate) parts: Vec<ProfileId>,
     pub(crate) cause: SplitCause,
 }
 
 impl SplitRecord {
     /// The profile that was split; it lives on only if it is in
-    /// [`into`](Self::into).
+    /// [`parts`](Self::parts).
     pub fn from(&self) -> ProfileId {
         self.from
     }
 
     /// The profiles it became, anchored earliest first. A generic value's
     /// own profile is among them.
-    pub fn into(&self) -> &[ProfileId] {
-        &self.into
+    pub fn parts(&self) -> &[ProfileId] {
+        &self.parts
     }
 
     /// Why it was split.
@@ -469,7 +469,7 @@ impl Resolver {
     /// assert_eq!(resolver.profile_count(), 1);
     ///
     /// let forgotten = resolver.forget(&shared)?;
-    /// assert_eq!(forgotten.split().unwrap().into().len(), 2);
+    /// assert_eq!(forgotten.split().unwrap().parts().len(), 2);
     /// assert_eq!(resolver.profile_count(), 2);
     /// assert_eq!(resolver.lookup(&shared)?, None);
     ///
@@ -664,7 +664,9 @@ impl Resolver {
         let mut into: Vec<(ProfileState, u32)> =
             parts.into_iter().map(|part| self.install(&part)).collect();
         let erased_events = match how {
-            Detach::Forget => self.evidence.as_ref().map_or(0, |e| e.stats(node).events()) + emptied,
+            Detach::Forget => {
+                self.evidence.as_ref().map_or(0, |e| e.stats(node).events()) + emptied
+            }
             Detach::Generic { .. } => 0,
         };
         let cause = match how {
@@ -692,7 +694,7 @@ impl Resolver {
             into.sort_by_key(|(state, _)| self.anchor_order(state.anchor_ts, state.anchor));
             SplitRecord {
                 from: old.id,
-                into: into.into_iter().map(|(state, _)| state.id).collect(),
+                parts: into.into_iter().map(|(state, _)| state.id).collect(),
                 cause,
             }
         });
@@ -1227,7 +1229,7 @@ mod tests {
         assert_eq!(forgotten.erased_events(), 1);
         let split = forgotten.split().unwrap();
         // Anna's part keeps the id; Ben's id comes back.
-        assert_eq!((split.from(), split.into()), (anna, &[anna, ben][..]));
+        assert_eq!((split.from(), split.parts()), (anna, &[anna, ben][..]));
         assert_eq!(
             values(&resolver, anna),
             ["anna@example.com", "+31611111111"]

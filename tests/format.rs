@@ -14,7 +14,7 @@
 use idstitch::jsonl::{ProfileRecord, RejectRecord, parse_line};
 use idstitch::{
     Event, Identifier, ProfileId, Region, Resolver, ResolverBuilder, SecretKey, SharedResolver,
-    SplitCause, SplitRecord,
+    SplitCause,
 };
 
 /// What a run of the format produces: profile lines and reject lines, plus
@@ -366,8 +366,8 @@ fn forgotten_identifiers_are_rejected_and_not_linked_again() {
         let split = split.expect("the family profile split");
         assert_eq!(split.cause(), &SplitCause::Forgotten);
         assert_eq!(
-            // `SplitRecord::into`, not `Into::into`, which wins on an owned value.
-            SplitRecord::into(&split)
+            split
+                .parts()
                 .iter()
                 .map(ToString::to_string)
                 .collect::<Vec<_>>(),

@@ -795,7 +795,7 @@ fn check_forget(
         Some(split) => {
             prop_assert_eq!(split.from(), old_id);
             prop_assert_eq!(split.cause(), &SplitCause::Forgotten);
-            let listed = split.into().to_vec();
+            let listed = split.parts().to_vec();
             prop_assert_eq!(listed, into, "the split lists exactly what remains");
             log.push(Change::Split(split.clone()));
         }
@@ -920,7 +920,7 @@ fn issued_ids(changes: &[Change], observations: &[Observation]) -> BTreeSet<Prof
             Change::Renamed(rename) => ids.extend([rename.from(), rename.to()]),
             Change::Split(split) => {
                 ids.insert(split.from());
-                ids.extend(split.into().iter().copied());
+                ids.extend(split.parts().iter().copied());
             }
             _ => {}
         }
@@ -1157,11 +1157,11 @@ fn forget_bridge(
     check_state(&resolver, &model, true)?;
     prop_assert_eq!(resolver.profile_count(), groups.len());
     let split = forgotten.split().expect("the profile splits");
-    prop_assert_eq!(split.into().len(), groups.len());
+    prop_assert_eq!(split.parts().len(), groups.len());
     let live: BTreeSet<ProfileId> = resolver.profiles().map(|p| p.id()).collect();
-    prop_assert_eq!(split.into().iter().copied().collect::<BTreeSet<_>>(), live);
+    prop_assert_eq!(split.parts().iter().copied().collect::<BTreeSet<_>>(), live);
     if anchor == bridge_key {
-        prop_assert!(!split.into().contains(&old));
+        prop_assert!(!split.parts().contains(&old));
     } else {
         prop_assert_eq!(
             resolver.lookup_key(anchor),

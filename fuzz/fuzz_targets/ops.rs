@@ -459,7 +459,7 @@ fuzz_target!(|data: &[u8]| {
                 if let Some(split) = forgotten.split() {
                     assert_eq!(split.from(), before.unwrap());
                     let live: BTreeSet<ProfileId> = resolver.profiles().map(|p| p.id()).collect();
-                    assert!(split.into().iter().all(|id| live.contains(id)));
+                    assert!(split.parts().iter().all(|id| live.contains(id)));
                 }
                 model.forgotten.insert(key);
                 assert_eq!(resolver.lookup_key(key), None);
