@@ -812,14 +812,29 @@ impl Resolver {
                 }
                 None => None,
             };
-            // What the group would add to the limited counts.
-            let one = self.rules.limit_slot(pending.kind);
-            let adds = |slot: usize| match group {
-                Some((_, root)) => self.profiles[&root].kind_counts[slot],
-                None => u32::from(one == Some(slot)),
+            // Add what the group brings to the limited counts (one profile
+            // lookup), and take it back if a limit breaks.
+            let broken = if counts.is_empty() {
+                None
+            } else {
+                let one = self.rules.limit_slot(pending.kind);
+                let profile_counts = group.map(|(_, root)| &self.profiles[&root].kind_counts);
+                let adds = |slot: usize| match profile_counts {
+                    Some(of_profile) => of_profile[slot],
+                    None => u32::from(one == Some(slot)),
+                };
+                for (slot, have) in counts.iter_mut().enumerate() {
+                    *have += adds(slot);
+                }
+                let broken =
+                    (0..counts.len()).find(|&slot| counts[slot] > self.rules.limits[slot].1);
+                if broken.is_some() {
+                    for (slot, have) in counts.iter_mut().enumerate() {
+                        *have -= adds(slot);
+                    }
+                }
+                broken
             };
-            let broken = (0..counts.len())
-                .find(|&slot| counts[slot] + adds(slot) > self.rules.limits[slot].1);
             if let Some(slot) = broken {
                 let node = match group {
                     Some((node, _)) => node,
@@ -837,9 +852,6 @@ impl Resolver {
                 };
                 held_back.push((node, slot, self.nodes.sets.find(node)));
                 continue;
-            }
-            for (slot, have) in counts.iter_mut().enumerate() {
-                *have += adds(slot);
             }
             match group {
                 Some((node, root)) => {
