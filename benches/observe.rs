@@ -256,6 +256,18 @@ fn benches(c: &mut Criterion) {
             );
         });
     }
+    // The same stream through observe_batch: normalizing and hashing on
+    // every core, linking on one.
+    group.bench_function("hashed_batch", |b| {
+        b.iter_batched(
+            || build(false),
+            |mut resolver| {
+                let _ = black_box(resolver.observe_batch(&events));
+                resolver
+            },
+            BatchSize::LargeInput,
+        );
+    });
     group.finish();
 
     // The raw values of each kind, as they occur in the stream.
