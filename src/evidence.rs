@@ -103,12 +103,24 @@ enum Vertex {
     Detached,
 }
 
-/// Why an event's identifiers are linked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct EventRecord {
-    pub(crate) event: Box<str>,
+/// Why an event's identifiers are linked: the event, as recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EventRecord<'a> {
+    pub(crate) event: &'a str,
     pub(crate) channel: Option<u16>,
     pub(crate) ts: Option<Timestamp>,
+}
+
+/// An [`EventRecord`] as stored: the event id lives in one shared string
+/// (no allocation per event), the options are flattened. 24 bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct StoredRecord {
+    /// End offset of the event id in [`Evidence::event_ids`].
+    end: u64,
+    ts: i64,
+    channel: u16,
+    has_ts: bool,
+    has_channel: bool,
 }
 
 /// The evidence graph. Vertex and edge indices stay inside this module.
@@ -117,7 +129,9 @@ pub(crate) struct Evidence {
     graph: StableGraph<Vertex, (), Undirected, u32>,
     /// Union-find node → its vertex, [`NO_VERTEX`] until it is first linked.
     vertex_of: Vec<u32>,
-    records: Vec<EventRecord>,
+    records: Vec<StoredRecord>,
+    /// Every recorded event id, one after the other.
+    event_ids: String,
     /// Union-find node → what the graph does not hold about it: its
     /// single-identifier events, and how often it joined separate groups.
     nodes: Vec<NodeStats>,
@@ -345,10 +359,17 @@ impl Evidence {
     }
 
     /// Records that `nodes` (distinct, at least two) were seen together.
-    pub(crate) fn record(&mut self, nodes: &[u32], record: EventRecord) {
+    pub(crate) fn record(&mut self, nodes: &[u32], record: EventRecord<'_>) {
         debug_assert!(nodes.len() >= 2);
         let record_index = self.records.len() as u32;
-        self.records.push(record);
+        self.event_ids.push_str(record.event);
+        self.records.push(StoredRecord {
+            end: self.event_ids.len() as u64,
+            ts: record.ts.map_or(0, Timestamp::unix_millis),
+            channel: record.channel.unwrap_or(0),
+            has_ts: record.ts.is_some(),
+            has_channel: record.channel.is_some(),
+        });
         let event = self.graph.add_node(Vertex::Event(record_index));
         for &node in nodes {
             let vertex = self.vertex(node);
@@ -360,10 +381,10 @@ impl Evidence {
     /// once no limit stops it): `held` joins the event's vertex, or, when
     /// the event linked only `kept`, the event becomes a record of both and
     /// leaves `kept`'s single-identifier count.
-    pub(crate) fn attach(&mut self, kept: u32, held: u32, record: EventRecord) {
+    pub(crate) fn attach(&mut self, kept: u32, held: u32, record: EventRecord<'_>) {
         let kept_vertex = self.vertex(kept);
         let event = self.graph.neighbors(kept_vertex).find(|&n| {
-            matches!(self.graph[n], Vertex::Event(r) if self.records[r as usize].event == record.event)
+            matches!(self.graph[n], Vertex::Event(r) if self.record_at(r).event == record.event)
         });
         match event {
             Some(event) => {
@@ -388,8 +409,20 @@ impl Evidence {
         NodeIndex::new(*slot as usize)
     }
 
-    pub(crate) fn record_at(&self, index: u32) -> &EventRecord {
-        &self.records[index as usize]
+    pub(crate) fn record_at(&self, index: u32) -> EventRecord<'_> {
+        let index = index as usize;
+        let stored = &self.records[index];
+        let start = match index {
+            0 => 0,
+            _ => self.records[index - 1].end as usize,
+        };
+        EventRecord {
+            event: &self.event_ids[start..stored.end as usize],
+            channel: stored.has_channel.then_some(stored.channel),
+            ts: stored
+                .has_ts
+                .then(|| Timestamp::from_unix_millis(stored.ts)),
+        }
     }
 
     /// The shortest chain of evidence from node `a` to node `b`, or `None`
@@ -539,12 +572,23 @@ impl Evidence {
                 return Err("identifier points at a foreign evidence vertex");
             }
         }
-        if self.records.iter().any(|record| {
-            record
-                .channel
-                .is_some_and(|c| usize::from(c) >= channel_count)
-        }) {
+        if self
+            .records
+            .iter()
+            .any(|record| record.has_channel && usize::from(record.channel) >= channel_count)
+        {
             return Err("evidence channel out of range");
+        }
+        let mut start = 0;
+        for record in &self.records {
+            let end = usize::try_from(record.end).map_err(|_| "evidence event id out of range")?;
+            if end < start || end > self.event_ids.len() || !self.event_ids.is_char_boundary(end) {
+                return Err("evidence event id out of range");
+            }
+            start = end;
+        }
+        if start != self.event_ids.len() {
+            return Err("evidence holds text of no event");
         }
         Ok(())
     }
@@ -554,9 +598,9 @@ impl Evidence {
 mod tests {
     use super::*;
 
-    fn record(event: &str) -> EventRecord {
+    fn record(event: &str) -> EventRecord<'_> {
         EventRecord {
-            event: event.into(),
+            event,
             channel: None,
             ts: None,
         }
@@ -598,7 +642,7 @@ mod tests {
         let steps = evidence.explain(0, 2).unwrap();
         let events: Vec<&str> = steps
             .iter()
-            .map(|s| &*evidence.record_at(s.record).event)
+            .map(|s| evidence.record_at(s.record).event)
             .collect();
         // Two events either way (e1,e2 or e3,e2); the lower vertex wins.
         assert_eq!(events, vec!["e1", "e2"]);

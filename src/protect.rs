@@ -652,7 +652,7 @@ impl Resolver {
                 }
                 continue;
             };
-            let key = self.hasher.event(&evidence.record_at(*record).event);
+            let key = self.hasher.event(evidence.record_at(*record).event);
             if let Some(anchor) = self.events.get_mut(&key) {
                 if *anchor == node {
                     *anchor = other;
@@ -805,7 +805,7 @@ impl Resolver {
                 record.kept,
                 record.held,
                 EventRecord {
-                    event: record.event.as_str().into(),
+                    event: &record.event,
                     channel: record.channel,
                     ts: record.ts,
                 },

@@ -1150,7 +1150,7 @@ impl Resolver {
                 evidence.record(
                     linked,
                     EventRecord {
-                        event: event.id().into(),
+                        event: event.id(),
                         channel,
                         ts: event.ts(),
                     },
