@@ -1075,72 +1075,105 @@ impl Resolver {
             .event_anchor(linked)
             .unwrap_or_else(|| unreachable!("an event links at least one node"));
         let created = touched.is_empty();
-        merged.clear();
-        let mut anchor = (event.ts(), event_anchor);
-        for &(root, via) in touched.iter() {
-            let state = self
-                .profiles
-                .remove(&root)
-                .unwrap_or_else(|| unreachable!("every root holds a profile"));
-            if self.anchor_order(state.anchor_ts, state.anchor)
-                < self.anchor_order(anchor.0, anchor.1)
-            {
-                anchor = (state.anchor_ts, state.anchor);
-            }
-            merged.push((state, via));
-        }
-        merged.sort_by_key(|(state, _)| self.anchor_order(state.anchor_ts, state.anchor));
-        // The oldest merged profile keeps its id unless the event itself is
-        // older; only then is an id hashed.
-        let id = match merged.first() {
-            Some((oldest, _)) if oldest.anchor == anchor.1 => oldest.id,
-            _ => self.profile_id_for(anchor.1),
-        };
-        let mut state = ProfileState::new(id, anchor.1, anchor.0);
-        // Reuse a merged profile's buffer: no allocation per event.
-        state.kind_counts = match merged.first_mut() {
-            Some((first, _)) => std::mem::take(&mut first.kind_counts),
-            None => Vec::with_capacity(counts.len()),
-        };
-        state.kind_counts.clear();
-        state.kind_counts.extend_from_slice(counts);
         let mut merges = Vec::new();
         let mut renamed = None;
-        for (other, via) in merged.iter() {
-            state.absorb(other);
-            if other.id == id {
-                continue;
+        if let [(root, _)] = touched[..] {
+            // The common case: one profile, perhaps new identifiers. It is
+            // updated where it is; linking singletons never moves a root.
+            let (old_id, old_anchor, old_order) = {
+                let state = &self.profiles[&root];
+                let order = self.anchor_order(state.anchor_ts, state.anchor);
+                (state.id, state.anchor, order)
+            };
+            let earlier = self.anchor_order(event.ts(), event_anchor) < old_order;
+            let new_id =
+                (earlier && event_anchor != old_anchor).then(|| self.profile_id_for(event_anchor));
+            for &node in fresh.iter() {
+                let joined = self.nodes.sets.link_roots(root, node);
+                debug_assert_eq!(joined, root);
             }
-            if merged.len() == 1 {
+            let Some(state) = self.profiles.get_mut(&root) else {
+                unreachable!("every root holds a profile");
+            };
+            if earlier {
+                (state.anchor, state.anchor_ts) = (event_anchor, event.ts());
+            }
+            if let Some(id) = new_id {
+                state.id = id;
                 renamed = Some(RenameRecord {
-                    from: other.id,
+                    from: old_id,
                     to: id,
                     event: event.id().to_owned(),
                 });
-            } else {
-                merges.push(MergeRecord {
-                    survivor: id,
-                    retired: other.id,
-                    event: event.id().to_owned(),
-                    via: *via,
-                });
             }
-        }
-        let mut root = match (touched.first(), fresh.first()) {
-            (Some(&(root, _)), _) => root,
-            (None, Some(&node)) => node,
-            (None, None) => unreachable!("an event links at least one node"),
-        };
-        for &(other, _) in touched.iter().skip(1) {
-            root = self.nodes.sets.link_roots(root, other);
-        }
-        for &node in fresh.iter() {
-            if node != root {
-                root = self.nodes.sets.link_roots(root, node);
+            state.kind_counts.copy_from_slice(counts);
+            state.record_event(event.ts(), channel);
+        } else {
+            merged.clear();
+            let mut anchor = (event.ts(), event_anchor);
+            for &(root, via) in touched.iter() {
+                let state = self
+                    .profiles
+                    .remove(&root)
+                    .unwrap_or_else(|| unreachable!("every root holds a profile"));
+                if self.anchor_order(state.anchor_ts, state.anchor)
+                    < self.anchor_order(anchor.0, anchor.1)
+                {
+                    anchor = (state.anchor_ts, state.anchor);
+                }
+                merged.push((state, via));
             }
+            merged.sort_by_key(|(state, _)| self.anchor_order(state.anchor_ts, state.anchor));
+            // The oldest merged profile keeps its id unless the event itself is
+            // older; only then is an id hashed.
+            let id = match merged.first() {
+                Some((oldest, _)) if oldest.anchor == anchor.1 => oldest.id,
+                _ => self.profile_id_for(anchor.1),
+            };
+            let mut state = ProfileState::new(id, anchor.1, anchor.0);
+            // Reuse a merged profile's buffer: no allocation per event.
+            state.kind_counts = match merged.first_mut() {
+                Some((first, _)) => std::mem::take(&mut first.kind_counts),
+                None => Vec::with_capacity(counts.len()),
+            };
+            state.kind_counts.clear();
+            state.kind_counts.extend_from_slice(counts);
+            for (other, via) in merged.iter() {
+                state.absorb(other);
+                if other.id == id {
+                    continue;
+                }
+                if merged.len() == 1 {
+                    renamed = Some(RenameRecord {
+                        from: other.id,
+                        to: id,
+                        event: event.id().to_owned(),
+                    });
+                } else {
+                    merges.push(MergeRecord {
+                        survivor: id,
+                        retired: other.id,
+                        event: event.id().to_owned(),
+                        via: *via,
+                    });
+                }
+            }
+            let mut root = match (touched.first(), fresh.first()) {
+                (Some(&(root, _)), _) => root,
+                (None, Some(&node)) => node,
+                (None, None) => unreachable!("an event links at least one node"),
+            };
+            for &(other, _) in touched.iter().skip(1) {
+                root = self.nodes.sets.link_roots(root, other);
+            }
+            for &node in fresh.iter() {
+                if node != root {
+                    root = self.nodes.sets.link_roots(root, node);
+                }
+            }
+            state.record_event(event.ts(), channel);
+            self.profiles.insert(root, state);
         }
-        state.record_event(event.ts(), channel);
-        self.profiles.insert(root, state);
         self.events.insert(event_key, linked[0]);
 
         let mut due = Vec::new();
