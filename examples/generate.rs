@@ -2,53 +2,65 @@
 //! with known ground truth, for trying and timing the `resolve` example.
 //!
 //! ```text
-//! cargo run --release --example generate -- [--people N] [--seed S] [--garbage] [--planted] [--truth FILE] > events.jsonl
+//! cargo run --release --example generate -- [--events N | --people N] [--seed S] [--garbage] [--planted] [--replays] [--truth FILE] > events.jsonl
 //! ```
 //!
-//! `--garbage` adds junk values and lines that are not events. `--planted`
-//! adds shared values that wrongly join people (kiosk cookies, a store's phone
-//! number, a till's email address, each on dozens to hundreds of people's
-//! events) to test protection against over-merging; the truth ignores them,
-//! and the rest of the output is the same as without the flag.
+//! `--events N` asks for about N events (people of five events on average);
+//! `--people N` for N people instead (at most 4,000,000). The events stream
+//! out in time order without being held in memory: ten million take well
+//! under 200 MB.
 //!
-//! `--truth FILE` writes one `event_id<TAB>person` line per event.
+//! `--garbage` adds junk values and lines that are not events. `--replays`
+//! repeats some lines later on. `--planted` adds shared values that wrongly
+//! join people (kiosk cookies, a store's phone number, a till's email
+//! address, each on dozens to hundreds of people's events) to test
+//! protection against over-merging; the truth ignores them, and the rest of
+//! the output is the same as without the flag.
+//!
+//! `--truth FILE` writes one `event_id<TAB>person` line per distinct event.
 
 #[path = "../tests/common/generator.rs"]
 #[allow(dead_code)] // The tests use more of the generator than this example.
 mod generator;
 
-use std::io::{self, Write};
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
+use std::str::FromStr;
 
-const USAGE: &str =
-    "usage: generate [--people N] [--seed S] [--garbage] [--planted] [--truth FILE]";
+use generator::{Config, Role, Schedule};
+
+const USAGE: &str = "usage: generate [--events N | --people N] [--seed S] [--garbage] [--planted] [--replays] [--truth FILE]";
 
 fn main() -> ExitCode {
-    let mut config = generator::Config {
-        seed: 1,
-        people: 1_000,
-        mean_events: 5,
-        ..Default::default()
-    };
+    let mut config = Config::default();
+    let mut events = None;
     let mut truth_path = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
+        let value = match arg.as_str() {
+            "--events" | "--people" | "--seed" | "--truth" => args.next(),
+            _ => None,
+        };
+        let text = value.as_deref();
         let parsed = match arg.as_str() {
-            "--people" => args
-                .next()
-                .and_then(|n| n.parse().ok())
-                .map(|n| config.people = n),
-            "--seed" => args
-                .next()
-                .and_then(|n| n.parse().ok())
-                .map(|n| config.seed = n),
-            "--truth" => args.next().map(|path| truth_path = Some(path)),
+            "--events" => number(text).map(|n| events = Some(usize::max(n, 1))),
+            "--people" => number(text).map(|n| {
+                config.people = n;
+                events = None;
+            }),
+            "--seed" => number(text).map(|n| config.seed = n),
+            "--truth" => text.map(|path| truth_path = Some(path.to_owned())),
             "--garbage" => {
                 config.garbage = true;
                 Some(())
             }
             "--planted" => {
                 config.planted = true;
+                Some(())
+            }
+            "--replays" => {
+                config.replays = true;
                 Some(())
             }
             _ => None,
@@ -58,40 +70,81 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    let generated = generator::generate(&config);
-    let written = io::stdout()
-        .lock()
-        .write_all(generated.jsonl.as_bytes())
-        .and_then(|()| {
-            let Some(path) = &truth_path else {
-                return Ok(());
-            };
-            let mut truth = io::BufWriter::new(std::fs::File::create(path)?);
-            for id in &generated.event_ids {
-                writeln!(truth, "{id}\t{}", generated.truth[id])?;
-            }
-            truth.flush()
-        });
-    match written {
-        Ok(()) => {
-            eprintln!(
-                "generate: {} events of {} people",
-                generated.event_ids.len(),
-                config.people
-            );
-            for planted in &generated.planted {
-                eprintln!(
-                    "generate: planted {} {} on {} people",
-                    planted.kind,
-                    generator::quote(&planted.spellings[0]),
-                    planted.people
-                );
-            }
-            ExitCode::SUCCESS
-        }
+    if let Some(events) = events {
+        config = config.with_events(events);
+    }
+    if config.people > generator::MAX_PEOPLE {
+        eprintln!(
+            "generate: at most {} people ({} events)",
+            generator::MAX_PEOPLE,
+            generator::MAX_PEOPLE * config.mean_events
+        );
+        return ExitCode::from(2);
+    }
+    match write(&config, truth_path.as_deref()) {
+        Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("generate: {error}");
             ExitCode::from(1)
         }
     }
+}
+
+/// A number, which may be written `10_000_000`.
+fn number<T: FromStr>(text: Option<&str>) -> Option<T> {
+    text?.replace('_', "").parse().ok()
+}
+
+/// Streams the events to stdout and the truth to `truth_path`.
+fn write(config: &Config, truth_path: Option<&str>) -> io::Result<()> {
+    let schedule = Schedule::new(config);
+    let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    let mut truth = match truth_path {
+        Some(path) => Some(BufWriter::with_capacity(1 << 16, File::create(path)?)),
+        None => None,
+    };
+    // The first spelling of each planted value, for the report.
+    let mut planted: Vec<Option<String>> = vec![None; schedule.planted().len()];
+    // A closure cannot return early: keep the first error, skip the rest.
+    let mut result = Ok(());
+    schedule.for_each_line(|line| {
+        if result.is_err() {
+            return;
+        }
+        result = out
+            .write_all(line.text.as_bytes())
+            .and_then(|()| out.write_all(b"\n"));
+        if line.replay {
+            return;
+        }
+        if let (Some(truth), Some(person), Some(id)) = (&mut truth, line.person, line.id()) {
+            if let Err(error) = writeln!(truth, "{id}\t{person}") {
+                result = Err(error);
+            }
+        }
+        for (role, value) in line.values() {
+            if let Role::Planted(at) = role {
+                planted[at].get_or_insert_with(|| value.to_owned());
+            }
+        }
+    });
+    result?;
+    out.flush()?;
+    if let Some(truth) = &mut truth {
+        truth.flush()?;
+    }
+    eprintln!(
+        "generate: {} events of {} people",
+        schedule.events(),
+        config.people
+    );
+    for (value, spelling) in schedule.planted().iter().zip(&planted) {
+        eprintln!(
+            "generate: planted {} {} on {} people",
+            value.kind,
+            generator::quote(spelling.as_deref().unwrap_or_default()),
+            value.people
+        );
+    }
+    Ok(())
 }

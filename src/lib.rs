@@ -110,6 +110,51 @@ pub use protect::{
 pub use resolver::{MergeRecord, Observation, Reject, Resolver, ResolverBuilder};
 pub use time::{Timestamp, TimestampError};
 
+/// Not part of the API: internals exposed, behind the `bench-internals`
+/// feature, for the crate's own benchmarks (`benches/internals.rs`). They may
+/// change in any release.
+#[cfg(feature = "bench-internals")]
+#[doc(hidden)]
+pub mod bench_internals {
+    use crate::key::{IdentifierKey, KeyHasher, SecretKey};
+
+    /// The keyed hash of a normalized value, as the resolver computes it.
+    pub fn key(hasher: &Hasher, kind: &str, normalized: &str) -> IdentifierKey {
+        hasher.0.identifier(kind, normalized)
+    }
+
+    /// The resolver's hasher.
+    pub struct Hasher(KeyHasher);
+
+    impl Hasher {
+        /// A hasher with `secret`.
+        pub fn new(secret: SecretKey) -> Self {
+            Hasher(KeyHasher::new(secret))
+        }
+    }
+
+    /// The resolver's union-find.
+    #[derive(Default)]
+    pub struct UnionFind(crate::union_find::UnionFind);
+
+    impl UnionFind {
+        /// Adds a singleton; returns its node.
+        pub fn push(&mut self) -> u32 {
+            self.0.push()
+        }
+
+        /// Joins two sets; whether they were separate.
+        pub fn union(&mut self, a: u32, b: u32) -> bool {
+            self.0.union(a, b)
+        }
+
+        /// The root of `node`'s set.
+        pub fn find(&mut self, node: u32) -> u32 {
+            self.0.find(node)
+        }
+    }
+}
+
 /// The README's code blocks, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -61,7 +61,7 @@ impl UnionFind {
 
     /// Joins the sets of `a` and `b`; returns whether they were separate.
     /// (The resolver links roots it has already found, with `link_roots`.)
-    #[cfg(test)]
+    #[cfg(any(test, feature = "bench-internals"))]
     pub(crate) fn union(&mut self, a: u32, b: u32) -> bool {
         let (root_a, root_b) = (self.find(a), self.find(b));
         if root_a == root_b {

@@ -1,4 +1,5 @@
-//! A seeded generator of messy events with known ground truth.
+//! A seeded generator of messy events with known ground truth, streamed so
+//! that ten million events take tens of megabytes, not gigabytes.
 //!
 //! People get emails, phones, a loyalty card, cookies and chat sessions; each
 //! person's events form a chain in which consecutive events share an
@@ -12,9 +13,22 @@
 //! of dozens to hundreds of people. They are valid identifiers that a naive
 //! resolver would follow to glue those people together; the truth ignores
 //! them.
+//!
+//! # How it streams
+//! [`Schedule::new`] draws only when each event happens, from a random
+//! stream of its person's own, and sorts the events by time with a counting
+//! sort on the minute: four bytes per event. [`Schedule::for_each_line`] then
+//! writes the events in that order, drawing each person's identities, walk
+//! and event again from streams seeded by (seed, person, step): a few dozen
+//! draws, no memory, and every event a function of its number alone, so
+//! threads write chunks of events side by side. Everything is a function of
+//! the seed: [`generate`] (everything in memory, for tests) and
+//! [`for_each_event`] write the same lines.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
+use std::ops::Range;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 /// splitmix64: tiny, fast, and good enough for test data.
 pub(crate) struct Rng(u64);
@@ -26,15 +40,14 @@ impl Rng {
 
     pub(crate) fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        mix(self.0)
     }
 
-    /// Uniform in `0..n` (n > 0); the modulo bias is irrelevant here.
+    /// Uniform in `0..n` (n > 0), by Lemire's multiply-and-shift: a
+    /// division would cost more than the rest of the draw. The bias is
+    /// irrelevant here.
     pub(crate) fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
+        ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
     }
 
     /// Uniform in `lo..=hi`.
@@ -52,10 +65,58 @@ impl Rng {
     }
 }
 
+/// splitmix64's finalizer.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A random stream of its own for (seed, purpose, a, b): a person's
+/// schedule, a person's identities and walk, one event, …
+fn stream(seed: u64, purpose: u64, a: usize, b: usize) -> Rng {
+    let z = mix(seed ^ purpose).wrapping_add(a as u64);
+    Rng::new(mix(mix(z).wrapping_add(b as u64)))
+}
+
+// Purposes of the random streams (each a word in ASCII).
+/// When a person's events happen: their count, then their minutes.
+const SCHEDULE: u64 = 0x5343_4845_4455_4C45;
+/// A person's identities, then their walk over them.
+const PERSON: u64 = 0x5045_5253_4F4E_2121;
+/// One event: its channel first, then how its values are written.
+const EVENT: u64 = 0x4556_454E_5421_2121;
+/// When a junk-only event happens.
+const JUNK: u64 = 0x4A55_4E4B_2121_2121;
+/// Which people and steps carry planted values ("PLANTED!").
+const PLANT_STREAM: u64 = 0x504C_414E_5445_4421;
+/// How a planted value is spelled on one event.
+const SPELLING: u64 = 0x5350_454C_4C49_4E47;
+/// Where broken lines and replays go.
+const EXTRAS: u64 = 0x4558_5452_4153_2121;
+
+/// The most people [`Schedule::new`] accepts: below it, phone numbers are
+/// distinct per person (see [`Person::new`]).
+pub(crate) const MAX_PEOPLE: usize = 4_000_000;
+
+/// The `person` that [`for_each_event`] passes with a line that is not an
+/// event (only with [`Config::garbage`]).
+pub(crate) const NOT_AN_EVENT: usize = usize::MAX;
+
+/// A day, in minutes.
+const DAY: usize = 24 * 60;
+
 /// What to generate.
+///
+/// The data set holds about `people * mean_events` events ([`Config::events`]
+/// picks `people` for a wanted number of events; [`Config::event_count`] says
+/// exactly), plus `people / 50 + 1` junk-only events with
+/// [`Config::garbage`]. Events start within the first 20 days of March 2026
+/// and a person's next event follows 1 minute to 3 days after the previous.
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
     pub(crate) seed: u64,
+    /// At most [`MAX_PEOPLE`].
     pub(crate) people: usize,
     /// Events per person are drawn from `1..=2 * mean - 1`.
     pub(crate) mean_events: usize,
@@ -87,6 +148,70 @@ impl Default for Config {
     }
 }
 
+impl Config {
+    /// The default config sized for about `events` events (people of five
+    /// events on average): `Config::events(10_000_000)` is 2,000,000 people.
+    pub(crate) fn events(events: usize) -> Self {
+        Config::default().with_events(events)
+    }
+
+    /// Sets `people` for about `events` events at this `mean_events`; the
+    /// total is within a few per mille of `events` from a few thousand on,
+    /// and [`Config::event_count`] says exactly.
+    pub(crate) fn with_events(mut self, events: usize) -> Self {
+        self.people = events.div_ceil(self.mean_events.max(1)).max(1);
+        self
+    }
+
+    /// Exactly how many distinct events the data set holds (junk-only events
+    /// included; replays and lines that are not events not). Cheap: two
+    /// random draws per person.
+    pub(crate) fn event_count(&self) -> usize {
+        (0..self.people)
+            .map(|person| self.events_of(person))
+            .sum::<usize>()
+            + self.junk_events()
+    }
+
+    /// How many events `person` has: the first draw of their schedule.
+    fn events_of(&self, person: usize) -> usize {
+        stream(self.seed, SCHEDULE, person, 0).range(1, 2 * self.mean_events - 1)
+    }
+
+    /// How many events hold nothing but junk.
+    fn junk_events(&self) -> usize {
+        if self.garbage {
+            self.people / 50 + 1
+        } else {
+            0
+        }
+    }
+
+    /// Which of `person`'s events happens in `minute`: as many as happen
+    /// before it.
+    fn step_at(&self, person: usize, minute: usize) -> usize {
+        let mut before = 0;
+        self.minutes(person, |at| before += usize::from(at < minute));
+        before
+    }
+
+    /// Calls `each` with the minute of each of `person`'s events, in order.
+    /// People from `self.people` on are the junk-only events.
+    fn minutes(&self, person: usize, mut each: impl FnMut(usize)) {
+        if person >= self.people {
+            each(stream(self.seed, JUNK, person - self.people, 0).below(20 * DAY));
+            return;
+        }
+        let mut rng = stream(self.seed, SCHEDULE, person, 0);
+        let count = rng.range(1, 2 * self.mean_events - 1);
+        let mut minute = rng.below(20 * DAY);
+        for _ in 0..count {
+            each(minute);
+            minute += rng.range(1, 3 * DAY);
+        }
+    }
+}
+
 /// Generated input and its truth.
 pub(crate) struct Generated {
     pub(crate) jsonl: String,
@@ -113,9 +238,544 @@ pub(crate) struct Planted {
     /// The identifier type as written: `cookie`, `phone` or `email`.
     pub(crate) kind: &'static str,
     /// Every spelling written, in first-use order; all normalize alike.
+    /// Only [`generate`] fills this in: [`Schedule::planted`] is known before
+    /// any line is written, and at scale the spellings would take tens of
+    /// megabytes. A streaming caller collects them from [`Line::values`].
     pub(crate) spellings: Vec<String>,
     /// How many distinct people have an event carrying it.
     pub(crate) people: usize,
+}
+
+/// Generates a data set in memory; the same config always gives the same
+/// bytes, the same as [`for_each_event`] writes.
+pub(crate) fn generate(config: &Config) -> Generated {
+    let schedule = Schedule::new(config);
+    let mut out = Generated {
+        jsonl: String::new(),
+        truth: HashMap::new(),
+        event_ids: Vec::new(),
+        raw_values: Vec::new(),
+        junk_values: 0,
+        skipped_lines: 0,
+        planted: schedule.planted().to_vec(),
+    };
+    let mut planted = std::mem::take(&mut out.planted);
+    schedule.for_each_line(|line| {
+        out.jsonl.push_str(line.text);
+        out.jsonl.push('\n');
+        match (line.person, line.id()) {
+            (Some(person), Some(id)) if !line.replay => {
+                out.truth.insert(id.to_owned(), person);
+                out.event_ids.push(id.to_owned());
+                out.junk_values += line.junk;
+                for (role, value) in line.values() {
+                    out.raw_values.push(value.to_owned());
+                    if let Role::Planted(at) = role {
+                        let spellings = &mut planted[at].spellings;
+                        if !spellings.iter().any(|known| known == value) {
+                            spellings.push(value.to_owned());
+                        }
+                    }
+                }
+            }
+            (None, _) if !line.text.is_empty() => out.skipped_lines += 1,
+            _ => {}
+        }
+    });
+    out.planted = planted;
+    out
+}
+
+/// Calls `emit(line, person)` for every event in time order: `line` is one
+/// JSON Lines event (no newline), `person` the true person (junk-only events
+/// get a person of their own, at or above `config.people`).
+///
+/// Only with [`Config::garbage`] or [`Config::replays`] does it pass more:
+/// a line that is not an event comes with [`NOT_AN_EVENT`], and a replay
+/// comes again later with the same id and person. Writing every line passed
+/// gives the same bytes as [`generate`]'s `jsonl`.
+///
+/// Memory: 4 bytes per event, with [`Config::planted`] about 40 more per
+/// person while planning and 24 per person after, a few megabytes of lines
+/// per thread, and with [`Config::replays`] the lines waiting to be
+/// replayed: 60 MB in all for 10,000,000 events, 120 MB with every option.
+/// [`Schedule::for_each_line`] says more about each line.
+pub(crate) fn for_each_event(config: &Config, mut emit: impl FnMut(&str, usize)) {
+    Schedule::new(config)
+        .for_each_line(|line| emit(line.text, line.person.unwrap_or(NOT_AN_EVENT)));
+}
+
+/// One line of the data set, as [`Schedule::for_each_line`] passes it.
+pub(crate) struct Line<'a> {
+    /// The line, without its newline.
+    pub(crate) text: &'a str,
+    /// The event's true person; `None` for a line that is not an event.
+    pub(crate) person: Option<usize>,
+    /// A copy of an earlier line (an event with the same id, or a broken
+    /// line again).
+    pub(crate) replay: bool,
+    /// How many of the event's values are junk (0 on a replay).
+    pub(crate) junk: usize,
+    /// Every value written, concatenated (empty on a replay).
+    raw: &'a str,
+    values: &'a [(Role, Range<usize>)],
+}
+
+/// What a value written in an event is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// One of the person's own identifiers.
+    Own,
+    /// A value no normalizer may accept.
+    Junk,
+    /// The planted value at this index of [`Schedule::planted`].
+    Planted(usize),
+}
+
+impl<'a> Line<'a> {
+    /// The event's id (`ev` and its number in first-appearance order).
+    pub(crate) fn id(&self) -> Option<&'a str> {
+        self.person?;
+        self.text
+            .strip_prefix(r#"{"id":""#)
+            .and_then(|rest| rest.split('"').next())
+    }
+
+    /// Each raw value written in the event, in order, with what it is
+    /// (nothing on a replay).
+    pub(crate) fn values(&self) -> impl Iterator<Item = (Role, &'a str)> + '_ {
+        self.values
+            .iter()
+            .map(|(role, range)| (*role, &self.raw[range.clone()]))
+    }
+}
+
+/// When every event happens, and which carry planted values: the first pass.
+pub(crate) struct Schedule {
+    config: Config,
+    /// The person of every event (junk-only events: `people` and up), in
+    /// time order; a person's events follow their steps, since their minutes
+    /// strictly increase. `u32` halves the largest array.
+    persons: Vec<u32>,
+    /// `persons[ends[m - 1]..ends[m]]` happen in minute `m`.
+    ends: Vec<usize>,
+    plan: Plan,
+    /// Lines that are not events: (how many events come before, text), in
+    /// line order.
+    broken: Vec<(usize, String)>,
+    /// Copies of earlier lines: (copied line, copy goes after this many
+    /// lines), counting events and broken lines only, by the copied line.
+    replays: Vec<(usize, usize)>,
+}
+
+impl Schedule {
+    /// Draws when every event happens and sorts them by time; with
+    /// [`Config::planted`], also who carries which planted value when.
+    pub(crate) fn new(config: &Config) -> Self {
+        assert!(
+            config.people <= MAX_PEOPLE,
+            "at most {MAX_PEOPLE} people ({} asked)",
+            config.people
+        );
+        assert!(config.mean_events >= 1, "a mean of at least one event");
+        let people = config.people + config.junk_events();
+        // A counting sort on the minute; people go in in order, so the events
+        // of one minute are by person, and the sort is (minute, person).
+        let mut ends: Vec<usize> = Vec::new();
+        for person in 0..people {
+            config.minutes(person, |minute| {
+                if minute >= ends.len() {
+                    ends.resize(minute + 1, 0);
+                }
+                ends[minute] += 1;
+            });
+        }
+        let mut next = 0;
+        for count in &mut ends {
+            next += *count;
+            *count = next - *count;
+        }
+        // `ends` holds each minute's start now, and each minute's end once
+        // its events are in.
+        let mut persons = vec![0u32; next];
+        for person in 0..people {
+            config.minutes(person, |minute| {
+                persons[ends[minute]] = person as u32;
+                ends[minute] += 1;
+            });
+        }
+        let plan = if config.planted {
+            Plan::new(config, &persons, &ends)
+        } else {
+            Plan::default()
+        };
+        let mut schedule = Schedule {
+            config: config.clone(),
+            persons,
+            ends,
+            plan,
+            broken: Vec::new(),
+            replays: Vec::new(),
+        };
+        schedule.extras();
+        schedule
+    }
+
+    /// Places the broken lines and the replays.
+    fn extras(&mut self) {
+        let config = &self.config;
+        let mut rng = stream(config.seed, EXTRAS, 0, 0);
+        let events = self.persons.len();
+        if config.garbage {
+            // Lines that are not events: skipped and reported, never in the truth.
+            for n in 0..config.people / 100 + 1 {
+                let before = rng.below(events + 1);
+                let text = match n % 4 {
+                    0 => format!(r#"{{"id":"broken{n}","identifiers":[{{"type":"cookie","#),
+                    1 => format!(
+                        r#"{{"ts":"2026-03-01T00:00:00Z","identifiers":[{{"type":"cookie","value":"ck_noid{n}"}}]}}"#
+                    ),
+                    2 => "not json at all".to_owned(),
+                    _ => String::new(),
+                };
+                self.broken.push((before, text));
+            }
+            self.broken.sort_by_key(|(before, _)| *before);
+        }
+        if config.replays {
+            let lines = events + self.broken.len();
+            for _ in 0..lines / 100 + 1 {
+                let from = rng.below(lines);
+                self.replays.push((from, rng.range(from + 1, lines)));
+            }
+            self.replays.sort_unstable();
+        }
+    }
+
+    /// How many distinct events the data set holds.
+    pub(crate) fn events(&self) -> usize {
+        self.persons.len()
+    }
+
+    /// The values planted, with `spellings` left empty (see
+    /// [`Planted::spellings`]).
+    pub(crate) fn planted(&self) -> &[Planted] {
+        &self.plan.values
+    }
+
+    /// Calls `emit` for every line in order: the events by time (ids `ev0`,
+    /// `ev1`, … in that order), broken lines and replays among them.
+    pub(crate) fn for_each_line(&self, mut emit: impl FnMut(&Line<'_>)) {
+        let mut lines = Lines {
+            emit: &mut emit,
+            written: 0,
+            broken: self.broken.iter().peekable(),
+            replays: &self.replays,
+            next_copy: 0,
+            waiting: BTreeMap::new(),
+        };
+        // Each event is a function of its number, so workers write chunks
+        // of them side by side and this thread passes them on in order.
+        let events = self.events();
+        let chunks = events.div_ceil(CHUNK);
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 8)
+            .min(chunks.max(1));
+        std::thread::scope(|scope| {
+            // Per worker: written chunks one way, emptied ones back, so
+            // their buffers are reused instead of freshly paged in.
+            let workers: Vec<(Receiver<Chunk>, SyncSender<Chunk>)> = (0..workers)
+                .map(|worker| {
+                    // Two chunks ahead at most: memory stays a few megabytes.
+                    let (send, receive) = sync_channel(2);
+                    let (give_back, given_back) = sync_channel::<Chunk>(4);
+                    scope.spawn(move || {
+                        for chunk in (worker..chunks).step_by(workers) {
+                            let mut out = given_back.try_recv().unwrap_or_default();
+                            self.chunk(chunk, &mut out);
+                            if send.send(out).is_err() {
+                                return; // The caller panicked.
+                            }
+                        }
+                    });
+                    (receive, give_back)
+                })
+                .collect();
+            for chunk in 0..chunks {
+                let (receive, give_back) = &workers[chunk % workers.len()];
+                let written = receive.recv().expect("a generator thread panicked");
+                let (mut text, mut values) = (0, 0);
+                for (at, event) in written.events.iter().enumerate() {
+                    lines.broken_before(chunk * CHUNK + at);
+                    lines.push(&Line {
+                        text: &written.text[text..event.text_end],
+                        person: Some(event.person),
+                        replay: false,
+                        junk: event.junk,
+                        raw: &written.raw,
+                        values: &written.values[values..event.values_end],
+                    });
+                    (text, values) = (event.text_end, event.values_end);
+                }
+                // The worker may be done, or have enough buffers.
+                let _ = give_back.try_send(written);
+            }
+        });
+        lines.broken_before(events);
+    }
+
+    /// Writes the events of chunk number `chunk`.
+    fn chunk(&self, chunk: usize, out: &mut Chunk) {
+        let events = chunk * CHUNK..((chunk + 1) * CHUNK).min(self.events());
+        let mut render = Render {
+            out: std::mem::take(out),
+            ..Render::default()
+        };
+        render.out.clear();
+        let mut minute = self.ends.partition_point(|&end| end <= events.start);
+        let mut ts = String::new();
+        timestamp(&mut ts, minute);
+        let carriers = &self.plan.carriers;
+        let mut carried = carriers.partition_point(|&(at, _)| at < events.start);
+        for event in events {
+            let planted = carried;
+            while carriers.get(carried).is_some_and(|&(at, _)| at == event) {
+                carried += 1;
+            }
+            if self.ends[minute] <= event {
+                minute += self.ends[minute..].partition_point(|&end| end <= event);
+                ts.clear();
+                timestamp(&mut ts, minute);
+            }
+            let person = self.persons[event] as usize;
+            let step = self.config.step_at(person, minute);
+            render.event(self, &carriers[planted..carried], event, &ts, person, step);
+        }
+        *out = render.out;
+    }
+}
+
+/// How many events a thread writes at a time.
+const CHUNK: usize = 4096;
+
+/// Events written by one thread: their lines and values, concatenated.
+#[derive(Default)]
+struct Chunk {
+    text: String,
+    raw: String,
+    /// Each value's role and place in `raw`.
+    values: Vec<(Role, Range<usize>)>,
+    events: Vec<Written>,
+}
+
+impl Chunk {
+    fn clear(&mut self) {
+        self.text.clear();
+        self.raw.clear();
+        self.values.clear();
+        self.events.clear();
+    }
+}
+
+/// Where one event of a [`Chunk`] ends, and its truth.
+struct Written {
+    person: usize,
+    junk: usize,
+    text_end: usize,
+    values_end: usize,
+}
+
+/// Puts broken lines and replays among the events, in order.
+struct Lines<'s, 'e, F> {
+    emit: &'e mut F,
+    /// Lines written so far, not counting replays.
+    written: usize,
+    broken: std::iter::Peekable<std::slice::Iter<'s, (usize, String)>>,
+    /// (copied line, goes after this many lines), by copied line.
+    replays: &'s [(usize, usize)],
+    next_copy: usize,
+    /// Copies taken, not yet written: (goes after, replay) → (text, person).
+    /// At ten million events, tens of thousands wait at a time.
+    waiting: BTreeMap<(usize, usize), (String, Option<usize>)>,
+}
+
+impl<F: FnMut(&Line<'_>)> Lines<'_, '_, F> {
+    /// Writes the broken lines that come before event number `event`.
+    fn broken_before(&mut self, event: usize) {
+        while let Some((_, text)) = self.broken.next_if(|(before, _)| *before == event) {
+            self.push(&Line {
+                text,
+                person: None,
+                replay: false,
+                junk: 0,
+                raw: "",
+                values: &[],
+            });
+        }
+    }
+
+    /// Writes `line`, keeps copies of it for later, and writes the copies
+    /// due after it.
+    fn push(&mut self, line: &Line<'_>) {
+        (self.emit)(line);
+        while let Some(&(from, after)) = self.replays.get(self.next_copy) {
+            if from != self.written {
+                break;
+            }
+            self.waiting
+                .insert((after, self.next_copy), (line.text.to_owned(), line.person));
+            self.next_copy += 1;
+        }
+        self.written += 1;
+        while let Some(entry) = self.waiting.first_entry() {
+            if entry.key().0 != self.written {
+                break;
+            }
+            let (text, person) = entry.remove();
+            (self.emit)(&Line {
+                text: &text,
+                person,
+                replay: true,
+                junk: 0,
+                raw: "",
+                values: &[],
+            });
+        }
+    }
+}
+
+/// Which events carry which planted value.
+#[derive(Default)]
+struct Plan {
+    values: Vec<Planted>,
+    /// Per value: which of [`PLANTED_KINDS`], and its number within the kind.
+    specs: Vec<(usize, usize)>,
+    /// (event number, value), by event, in planting order: writing reads
+    /// it front to back, where a table by person would cost a cache miss on
+    /// every event.
+    carriers: Vec<(usize, u32)>,
+}
+
+const PLANTED_KINDS: [&str; 3] = ["cookie", "phone", "email"];
+
+impl Plan {
+    /// Plants the shared values of [`Config::planted`]. Planting draws from
+    /// streams of its own, so every other part of the data set is the same
+    /// with or without it.
+    fn new(config: &Config, persons: &[u32], ends: &[usize]) -> Self {
+        // Who has events where each kind gets typed in.
+        let mut candidates: [Vec<u32>; 3] = Default::default();
+        for person in 0..config.people {
+            let mut kinds = [false; 3];
+            each_channel(config, person, |_, channel| {
+                for (kind, has) in kinds.iter_mut().enumerate() {
+                    *has |= fits(kind, channel);
+                }
+            });
+            for (kind, has) in kinds.into_iter().enumerate() {
+                if has {
+                    candidates[kind].push(person as u32);
+                }
+            }
+        }
+        let mut rng = stream(config.seed, PLANT_STREAM, 0, 0);
+        let per_kind = (config.people / 500).max(3);
+        let mut plan = Plan::default();
+        let mut own: Vec<u32> = Vec::new();
+        // (person, step, value)
+        let mut carriers: Vec<(u32, u32, u32)> = Vec::new();
+        for (kind, candidates) in candidates.iter_mut().enumerate() {
+            for n in 0..per_kind {
+                // A partial shuffle: the first `count` candidates are the people.
+                let count = rng.range(30, 300).min(candidates.len());
+                for i in 0..count {
+                    let j = rng.range(i, candidates.len() - 1);
+                    candidates.swap(i, j);
+                }
+                let value = plan.values.len() as u32;
+                for &person in &candidates[..count] {
+                    own.clear();
+                    each_channel(config, person as usize, |step, channel| {
+                        if fits(kind, channel) {
+                            own.push(step as u32);
+                        }
+                    });
+                    shuffle(&mut own, &mut rng);
+                    for &step in own.iter().take(rng.range(1, 2)) {
+                        carriers.push((person, step, value));
+                    }
+                }
+                // Too few people with such events leaves nothing to plant.
+                if count > 0 {
+                    plan.values.push(Planted {
+                        kind: PLANTED_KINDS[kind],
+                        spellings: Vec::new(),
+                        people: count,
+                    });
+                    plan.specs.push((kind, n));
+                }
+            }
+        }
+        // The event number of (person, step): its minute's events are by
+        // person.
+        plan.carriers = carriers
+            .into_iter()
+            .map(|(person, step, value)| {
+                let mut minute = 0;
+                let mut at = 0;
+                config.minutes(person as usize, |m| {
+                    if at == step {
+                        minute = m;
+                    }
+                    at += 1;
+                });
+                let start = minute.checked_sub(1).map_or(0, |m| ends[m]);
+                let within = persons[start..ends[minute]]
+                    .binary_search(&person)
+                    .expect("the person has an event in that minute");
+                (start + within, value)
+            })
+            .collect();
+        plan.carriers.sort_by_key(|&(event, _)| event);
+        plan
+    }
+
+    /// The planted values of `carriers` (one event's): (value, kind, number).
+    fn on<'a>(
+        &'a self,
+        carriers: &'a [(usize, u32)],
+    ) -> impl Iterator<Item = (usize, usize, usize)> + 'a {
+        carriers.iter().map(|&(_, value)| {
+            let (kind, n) = self.specs[value as usize];
+            (value as usize, kind, n)
+        })
+    }
+}
+
+/// Whether a planted value of kind `kind` gets typed in on `channel`: a
+/// cookie on the web or in the app, a phone number by staff on the phone or
+/// at the till, an address at the till. Events without a channel are left
+/// alone.
+fn fits(kind: usize, channel: Option<&str>) -> bool {
+    let Some(channel) = channel else {
+        return false;
+    };
+    match PLANTED_KINDS[kind] {
+        "cookie" => matches!(channel, "web" | "app"),
+        "phone" => matches!(channel, "call_center" | "store"),
+        _ => channel == "store",
+    }
+}
+
+/// Calls `each(step, written channel)` for each of `person`'s events.
+fn each_channel(config: &Config, person: usize, mut each: impl FnMut(usize, Option<&'static str>)) {
+    let (who, mut walk) = Person::new(config.seed, person);
+    for step in 0..config.events_of(person) {
+        let chosen = walk.step();
+        let mut rng = stream(config.seed, EVENT, person, step);
+        each(step, decide(&who, &chosen, &mut rng).written);
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -125,22 +785,72 @@ enum Country {
     Fi,
 }
 
-#[derive(Debug, Clone)]
+/// One identifier of a person, as numbers; written out only when used.
+#[derive(Debug, Clone, Copy)]
 enum Id {
+    /// `first.last<person>` at the domain.
     Email {
-        local: String,
         domain: &'static str,
     },
+    /// A mobile number in the person's country: `head` (the national
+    /// prefix, which is also where the number splits into area and rest)
+    /// then `tail`, zero-padded.
     Phone {
-        country: Country,
-        number: String,
+        head: u16,
+        tail: u32,
     },
-    Card(String),
-    Cookie(String),
+    /// `88` and the person's number.
+    Card,
+    Cookie {
+        serial: u64,
+        tag: u16,
+    },
     Chat {
         channel: &'static str,
-        token: String,
+        serial: u64,
+        tag: u16,
     },
+}
+
+/// A person's identities: at most 3 emails, 2 phones, a card, 3 cookies and
+/// 2 chat sessions.
+const MAX_IDS: usize = 11;
+
+struct Person {
+    index: usize,
+    first: &'static str,
+    last: &'static str,
+    country: Country,
+    ids: [Id; MAX_IDS],
+    len: usize,
+}
+
+/// Where a person's walk is: each event keeps one identifier of the previous
+/// one, brings the next unused identifier, and sometimes one more at random.
+struct Walk {
+    rng: Rng,
+    unused: [u8; MAX_IDS],
+    unused_len: usize,
+    previous: Chosen,
+    ids: usize,
+}
+
+/// The identifiers of one event, as indices into [`Person::ids`].
+#[derive(Default, Clone, Copy)]
+struct Chosen {
+    at: [u8; 3],
+    len: usize,
+}
+
+impl Chosen {
+    fn push(&mut self, id: usize) {
+        self.at[self.len] = id as u8;
+        self.len += 1;
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        &self.at[..self.len]
+    }
 }
 
 const FIRST: &[&str] = &[
@@ -152,7 +862,7 @@ const LAST: &[&str] = &[
     "weber",
 ];
 /// Domains without provider rules, then gmail (dots and `+tags` fold).
-const DOMAINS: &[&str] = &[
+const DOMAINS: [&str; 6] = [
     "example.com",
     "ziggo.nl",
     "kpn.nl",
@@ -175,235 +885,206 @@ const CITIES: &[(&str, &str)] = &[
 /// Who types their own address in for a customer without one.
 const TILLS: &[&str] = &["kassa", "balie", "filiaal"];
 
-/// Generates a data set; the same config always gives the same bytes.
-pub(crate) fn generate(config: &Config) -> Generated {
-    let mut rng = Rng::new(config.seed);
-    let mut serial = 0usize;
-    let mut next = || {
-        serial += 1;
-        serial
-    };
-    // (minutes after 2026-03-01T00:00Z, person, step in their journey, event)
-    let mut events: Vec<(u64, usize, usize, Draft)> = Vec::new();
-    for person in 0..config.people {
-        let ids = identities(person, &mut rng, &mut next);
-        let count = rng.range(1, 2 * config.mean_events - 1);
-        let mut minute = rng.below(20 * 24 * 60) as u64;
-        // Walk: each event keeps one identifier of the previous one, brings
-        // the next unused identifier, and sometimes one more at random.
-        let mut unused: Vec<usize> = (0..ids.len()).collect();
-        shuffle(&mut unused, &mut rng);
-        let mut previous: Vec<usize> = Vec::new();
-        for step in 0..count {
-            let mut chosen: Vec<usize> = Vec::new();
-            if !previous.is_empty() {
-                chosen.push(*rng.pick(&previous));
-            }
-            if let Some(fresh) = unused.pop() {
-                chosen.push(fresh);
-            }
-            if chosen.len() < 3 && rng.chance(0.3) {
-                chosen.push(rng.below(ids.len()));
-            }
-            if chosen.is_empty() {
-                chosen.push(rng.below(ids.len()));
-            }
-            chosen.dedup();
-            if chosen.len() == 3 && chosen[0] == chosen[2] {
-                chosen.pop();
-            }
-            let draft = draft(&ids, &chosen, config.garbage, &mut rng, &mut next);
-            events.push((minute, person, step, draft));
-            previous = chosen;
-            minute += rng.range(1, 3 * 24 * 60) as u64;
-        }
-    }
-    let planted = if config.planted {
-        plant(&mut events, config)
-    } else {
-        Vec::new()
-    };
-    if config.garbage {
-        // Events whose every identifier is junk: each its own profile.
-        for n in 0..config.people / 50 + 1 {
-            let minute = rng.below(20 * 24 * 60) as u64;
-            let mut draft = Draft::default();
-            for _ in 0..rng.range(1, 2) {
-                let (kind, value) = junk(&mut rng, &mut next);
-                draft.push(kind, &value, None);
-                draft.junk += 1;
-            }
-            events.push((minute, config.people + n, 0, draft));
-        }
-    }
-    events.sort_by_key(|(minute, person, step, _)| (*minute, *person, *step));
-
-    let mut out = Generated {
-        jsonl: String::new(),
-        truth: HashMap::new(),
-        event_ids: Vec::new(),
-        raw_values: Vec::new(),
-        junk_values: 0,
-        skipped_lines: 0,
-        planted,
-    };
-    let mut lines: Vec<String> = Vec::new();
-    for (n, (minute, person, _, draft)) in events.into_iter().enumerate() {
-        let id = format!("ev{n}");
-        let ts = timestamp(minute);
-        let mut line = format!(r#"{{"id":"{id}","ts":"{ts}""#);
-        if let Some(channel) = draft.channel {
-            write!(line, r#","channel":"{channel}","kind":"{}""#, draft.kind).unwrap();
-        }
-        write!(line, r#","identifiers":[{}]"#, draft.identifiers.join(",")).unwrap();
-        if !draft.attrs.is_empty() {
-            let attrs: Vec<String> = draft
-                .attrs
-                .iter()
-                .map(|(k, v)| format!("{}:{}", quote(k), quote(v)))
-                .collect();
-            write!(line, r#","attrs":{{{}}}"#, attrs.join(",")).unwrap();
-        }
-        line.push('}');
-        out.truth.insert(id.clone(), person);
-        out.event_ids.push(id);
-        out.raw_values.extend(draft.raw_values);
-        out.junk_values += draft.junk;
-        lines.push(line);
-    }
-    let mut broken: Vec<String> = Vec::new();
-    if config.garbage {
-        // Lines that are not events: skipped and reported, never in the truth.
-        for n in 0..config.people / 100 + 1 {
-            let at = rng.below(lines.len() + 1);
-            let text = match n % 4 {
-                0 => format!(r#"{{"id":"broken{n}","identifiers":[{{"type":"cookie","#),
-                1 => format!(
-                    r#"{{"ts":"2026-03-01T00:00:00Z","identifiers":[{{"type":"cookie","value":"ck_noid{n}"}}]}}"#
-                ),
-                2 => "not json at all".to_owned(),
-                _ => String::new(),
-            };
-            broken.push(text.clone());
-            lines.insert(at, text);
-        }
-    }
-    if config.replays {
-        for _ in 0..lines.len() / 100 + 1 {
-            let from = rng.below(lines.len());
-            let at = rng.range(from, lines.len());
-            let copy = lines[from].clone();
-            lines.insert(at, copy);
-        }
-    }
-    out.skipped_lines = lines
-        .iter()
-        .filter(|line| !line.is_empty() && broken.contains(line))
-        .count();
-    for line in lines {
-        out.jsonl.push_str(&line);
-        out.jsonl.push('\n');
-    }
-    out
-}
-
-/// One event before it gets an id.
-#[derive(Default)]
-struct Draft {
-    channel: Option<&'static str>,
-    kind: &'static str,
-    identifiers: Vec<String>,
-    attrs: Vec<(String, String)>,
-    raw_values: Vec<String>,
-    junk: usize,
-}
-
-impl Draft {
-    fn push(&mut self, kind: &str, value: &str, channel: Option<&str>) {
-        let mut entry = format!(r#"{{"type":"{kind}","value":{}"#, quote(value));
-        if let Some(channel) = channel {
-            write!(entry, r#","channel":"{channel}""#).unwrap();
-        }
-        entry.push('}');
-        self.identifiers.push(entry);
-        self.raw_values.push(value.to_owned());
-    }
-}
-
-fn identities(person: usize, rng: &mut Rng, next: &mut impl FnMut() -> usize) -> Vec<Id> {
-    let mut ids = Vec::new();
-    let first = rng.pick(FIRST);
-    let last = rng.pick(LAST);
-    let mut domains: Vec<&'static str> = DOMAINS.to_vec();
-    shuffle(&mut domains, rng);
-    for domain in domains.into_iter().take(rng.range(1, 3)) {
-        // The person's number makes the address unique; dots never separate digits.
-        ids.push(Id::Email {
-            local: format!("{first}.{last}{person}"),
-            domain,
-        });
-    }
-    let country = *rng.pick(&[
-        Country::Nl,
-        Country::Nl,
-        Country::Nl,
-        Country::De,
-        Country::Fi,
-    ]);
-    for slot in 0..rng.range(0, 2) {
-        // Distinct per (person, slot): 7919 is coprime to every 10^k.
-        let n = (person * 2 + slot) * 7919 + 1_234_567;
-        let number = match country {
-            Country::Nl => format!("6{:08}", n % 100_000_000),
-            Country::De => format!("15{}{:07}", rng.pick(&[1, 2, 7]), n % 10_000_000),
-            Country::Fi => format!("{}{:07}", rng.pick(&[40, 44, 50]), n % 10_000_000),
+impl Person {
+    /// Person `index`'s identities, and their walk at the start.
+    ///
+    /// Values are unique per person by construction: emails and the card
+    /// carry the person's number, cookies and chat sessions a serial of
+    /// `8 * index` and up, and a phone number's last 7 (8 in NL) digits are
+    /// `n * 7919 + 1234567` for `n = 2 * index + slot`, distinct for every
+    /// `n` below 10^7 since 7919 is coprime to 10: [`MAX_PEOPLE`] keeps `n`
+    /// below 8 * 10^6. The one number of those that the default blocklist
+    /// would reject (`044-4444444`) moves to a prefix nobody has.
+    fn new(seed: u64, index: usize) -> (Person, Walk) {
+        let mut rng = stream(seed, PERSON, index, 0);
+        let mut person = Person {
+            index,
+            first: FIRST[rng.below(FIRST.len())],
+            last: LAST[rng.below(LAST.len())],
+            country: Country::Nl,
+            ids: [Id::Card; MAX_IDS],
+            len: 0,
         };
-        ids.push(Id::Phone { country, number });
+        let push = |person: &mut Person, id| {
+            person.ids[person.len] = id;
+            person.len += 1;
+        };
+        let mut domains = DOMAINS;
+        shuffle(&mut domains, &mut rng);
+        for &domain in &domains[..rng.range(1, 3)] {
+            push(&mut person, Id::Email { domain });
+        }
+        person.country = *rng.pick(&[
+            Country::Nl,
+            Country::Nl,
+            Country::Nl,
+            Country::De,
+            Country::Fi,
+        ]);
+        for slot in 0..rng.range(0, 2) {
+            let head = match person.country {
+                Country::Nl => 6,
+                Country::De => *rng.pick(&[151, 152, 157]),
+                Country::Fi => *rng.pick(&[40, 44, 50]),
+            };
+            let phone = mobile(person.country, (index * 2 + slot) as u64, head);
+            push(&mut person, phone);
+        }
+        if rng.chance(0.6) {
+            push(&mut person, Id::Card);
+        }
+        let mut serial = index as u64 * 8;
+        for _ in 0..rng.range(1, 3) {
+            let tag = rng.below(0x10000) as u16;
+            push(&mut person, Id::Cookie { serial, tag });
+            serial += 1;
+        }
+        for _ in 0..rng.range(0, 2) {
+            let channel = *rng.pick(CHAT_CHANNELS);
+            let tag = rng.below(0x1000) as u16;
+            push(
+                &mut person,
+                Id::Chat {
+                    channel,
+                    serial,
+                    tag,
+                },
+            );
+            serial += 1;
+        }
+        let mut unused = [0u8; MAX_IDS];
+        for (at, slot) in unused.iter_mut().enumerate() {
+            *slot = at as u8;
+        }
+        shuffle(&mut unused[..person.len], &mut rng);
+        let walk = Walk {
+            rng,
+            unused,
+            unused_len: person.len,
+            previous: Chosen::default(),
+            ids: person.len,
+        };
+        (person, walk)
     }
-    if rng.chance(0.6) {
-        ids.push(Id::Card(format!("88{:010}", person)));
-    }
-    for _ in 0..rng.range(1, 3) {
-        ids.push(Id::Cookie(format!(
-            "ck_{:06x}{:04x}",
-            next(),
-            rng.below(0x10000)
-        )));
-    }
-    for _ in 0..rng.range(0, 2) {
-        let channel = *rng.pick(CHAT_CHANNELS);
-        let prefix = &channel[..2];
-        ids.push(Id::Chat {
-            channel,
-            token: format!("{prefix}-{}-{:x}", next(), rng.below(0x1000)),
-        });
-    }
-    ids
 }
 
-fn draft(
-    ids: &[Id],
-    chosen: &[usize],
-    garbage: bool,
-    rng: &mut Rng,
-    next: &mut impl FnMut() -> usize,
-) -> Draft {
-    let mut draft = Draft::default();
-    let chosen: Vec<&Id> = chosen.iter().map(|&i| &ids[i]).collect();
-    // The channel follows the identifiers: a chat session's own channel, a
-    // card at the till, a cookie on the web, a phone at the call centre.
-    let (channel, kind) = if let Some(Id::Chat { channel, .. }) =
-        chosen.iter().find(|id| matches!(id, Id::Chat { .. }))
-    {
-        (*channel, "chat_message")
-    } else if chosen.iter().any(|id| matches!(id, Id::Card(_))) {
+/// Mobile number `n` (from `2 * person + slot`) of `country`, after the
+/// national prefix `head` (see [`Person::new`]).
+fn mobile(country: Country, n: u64, head: u16) -> Id {
+    let tail = |n: u64, modulus: u64| ((n * 7919 + 1_234_567) % modulus) as u32;
+    match country {
+        Country::Nl => {
+            // 06-66666666 and 06-78901234 are blocklisted patterns (from
+            // `n` far above 2 * MAX_PEOPLE, but the check is cheap); no
+            // person has an `n` from 2 * MAX_PEOPLE on.
+            let mut n = n;
+            while blocklisted(6, 8, tail(n, 100_000_000)) {
+                n += 2 * MAX_PEOPLE as u64;
+            }
+            Id::Phone {
+                head: 6,
+                tail: tail(n, 100_000_000),
+            }
+        }
+        _ => {
+            // 044-4444444 is a blocklisted pattern; nobody else gets 045 (or
+            // 0159 in Germany, where no number is blocklisted).
+            let tail = tail(n, 10_000_000);
+            let spare = if country == Country::Fi { 45 } else { 159 };
+            let head = if blocklisted(head, 7, tail) {
+                spare
+            } else {
+                head
+            };
+            Id::Phone { head, tail }
+        }
+    }
+}
+
+/// Whether the national number `head` then `tail` (zero-padded to `width`
+/// digits) is one digit repeated or a run of ascending digits, which the
+/// default blocklist rejects.
+fn blocklisted(head: u16, width: u32, tail: u32) -> bool {
+    // Most numbers end in two digits that fit neither pattern.
+    let (last, before) = (tail % 10, tail / 10 % 10);
+    if last != before && last != (before + 1) % 10 {
+        return false;
+    }
+    let mut number = u64::from(head) * 10u64.pow(width) + u64::from(tail);
+    // Last digit first.
+    let mut digits = [0u8; 20];
+    let mut len = 0;
+    while number > 0 {
+        digits[len] = (number % 10) as u8;
+        number /= 10;
+        len += 1;
+    }
+    let digits = &digits[..len];
+    digits.iter().all(|&d| d == digits[0]) || digits.windows(2).all(|w| w[0] == (w[1] + 1) % 10)
+}
+
+impl Walk {
+    /// The identifiers of the person's next event.
+    fn step(&mut self) -> Chosen {
+        let rng = &mut self.rng;
+        let mut chosen = Chosen::default();
+        if self.previous.len > 0 {
+            chosen.push(*rng.pick(self.previous.as_slice()) as usize);
+        }
+        if self.unused_len > 0 {
+            self.unused_len -= 1;
+            chosen.push(self.unused[self.unused_len] as usize);
+        }
+        if chosen.len < 3 && rng.chance(0.3) {
+            chosen.push(rng.below(self.ids));
+        }
+        if chosen.len == 0 {
+            chosen.push(rng.below(self.ids));
+        }
+        // Drop repeats: consecutive ones, then a third like the first.
+        let mut kept = Chosen::default();
+        for &at in chosen.as_slice() {
+            if kept.len == 0 || kept.at[kept.len - 1] != at {
+                kept.push(at as usize);
+            }
+        }
+        if kept.len == 3 && kept.at[0] == kept.at[2] {
+            kept.len = 2;
+        }
+        self.previous = kept;
+        kept
+    }
+}
+
+/// Where an event happens and what it is.
+struct Decision {
+    /// The channel written (none on 5 % of events).
+    written: Option<&'static str>,
+    /// The channel the identifiers point to.
+    channel: &'static str,
+    kind: &'static str,
+}
+
+/// The channel follows the identifiers: a chat session's own channel, a card
+/// at the till, a cookie on the web, a phone at the call centre. The first
+/// draws of the event's stream, so that planting can find the channel
+/// without writing the event.
+fn decide(person: &Person, chosen: &Chosen, rng: &mut Rng) -> Decision {
+    let ids = || chosen.as_slice().iter().map(|&at| person.ids[at as usize]);
+    let chat = ids().find_map(|id| match id {
+        Id::Chat { channel, .. } => Some(channel),
+        _ => None,
+    });
+    let (channel, kind) = if let Some(channel) = chat {
+        (channel, "chat_message")
+    } else if ids().any(|id| matches!(id, Id::Card)) {
         ("store", *rng.pick(&["purchase", "loyalty_scan", "return"]))
-    } else if chosen.iter().any(|id| matches!(id, Id::Cookie(_))) {
+    } else if ids().any(|id| matches!(id, Id::Cookie { .. })) {
         (
             *rng.pick(&["web", "app"]),
             *rng.pick(&["page_view", "search", "login", "purchase"]),
         )
-    } else if chosen.iter().any(|id| matches!(id, Id::Phone { .. })) {
+    } else if ids().any(|id| matches!(id, Id::Phone { .. })) {
         ("call_center", "support_call")
     } else {
         (
@@ -411,250 +1092,394 @@ fn draft(
             *rng.pick(&["email_open", "coupon_redeem", "signup"]),
         )
     };
-    draft.channel = (!rng.chance(0.05)).then_some(channel);
-    draft.kind = kind;
-    let mut country = None;
-    for id in &chosen {
-        match id {
-            Id::Email { local, domain } => draft.push("email", &email(local, domain, rng), None),
-            Id::Phone { country: c, number } => {
-                let (text, national) = phone(*c, number, rng);
-                if national && *c != Country::Nl {
-                    country = Some(*c);
-                }
-                draft.push("phone", &text, None);
-            }
-            Id::Card(digits) => draft.push("loyalty_card", &card(digits, rng), None),
-            Id::Cookie(token) => draft.push("cookie", token, None),
-            Id::Chat {
-                channel: own,
-                token,
-            } => {
-                // Qualify the session itself when the event's channel is not its own.
-                let qualify = draft.channel != Some(*own) || rng.chance(0.1);
-                draft.push("chat_session", token, qualify.then_some(*own));
-            }
-        }
+    Decision {
+        written: (!rng.chance(0.05)).then_some(channel),
+        channel,
+        kind,
     }
-    if let Some(country) = country {
-        draft.attrs.push((
-            "country".into(),
-            match country {
-                Country::Nl => "NL",
-                Country::De => "DE",
-                Country::Fi => "FI",
-            }
-            .into(),
-        ));
-    }
-    if channel == "store" {
-        draft
-            .attrs
-            .push(("store_id".into(), format!("store-{}", rng.below(40))));
-        draft.attrs.push((
-            "order_value".into(),
-            format!("{}.{:02}", rng.below(300), rng.below(100)),
-        ));
-    }
-    if garbage && rng.chance(0.05) {
-        let (kind, value) = junk(rng, next);
-        draft.push(kind, &value, None);
-        draft.junk += 1;
-    }
-    draft
 }
 
-/// Mixed into the seed for planting's own stream ("PLANTED!" in ASCII).
-const PLANT_STREAM: u64 = 0x504C_414E_5445_4421;
+/// Writes events one after the other into a [`Chunk`].
+#[derive(Default)]
+struct Render {
+    out: Chunk,
+    /// The value being spelled.
+    value: String,
+    /// Junk values in the event being written.
+    junk: usize,
+}
 
-/// Plants the shared values of [`Config::planted`] on the people's events.
-/// Planting draws from its own random stream, so the main stream, and with
-/// it every other part of the data set, is the same with or without it.
-fn plant(events: &mut [(u64, usize, usize, Draft)], config: &Config) -> Vec<Planted> {
-    let mut rng = Rng::new(config.seed ^ PLANT_STREAM);
-    let per_kind = (config.people / 500).max(3);
-    let mut planted = Vec::new();
-    for kind in ["cookie", "phone", "email"] {
-        // Only where such a value gets typed in: a cookie on the web or in the
-        // app, a phone number by staff on the phone or at the till, an
-        // address at the till. Events without a channel are left alone.
-        let fits = |channel: &str| match kind {
-            "cookie" => matches!(channel, "web" | "app"),
-            "phone" => matches!(channel, "call_center" | "store"),
-            _ => channel == "store",
-        };
-        let mut by_person: Vec<Vec<usize>> = vec![Vec::new(); config.people];
-        for (at, (_, person, _, draft)) in events.iter().enumerate() {
-            if *person < config.people && draft.channel.is_some_and(fits) {
-                by_person[*person].push(at);
+impl Render {
+    /// Writes event number `event`, person `p`'s step `step`, at `ts`,
+    /// with the planted values of `carriers`.
+    fn event(
+        &mut self,
+        schedule: &Schedule,
+        carriers: &[(usize, u32)],
+        event: usize,
+        ts: &str,
+        p: usize,
+        step: usize,
+    ) {
+        let (config, plan) = (&schedule.config, &schedule.plan);
+        self.junk = 0;
+        self.out.text.push_str(r#"{"id":"ev"#);
+        push_int(&mut self.out.text, event as u64);
+        self.out.text.push_str(r#"","ts":""#);
+        self.out.text.push_str(ts);
+        self.out.text.push('"');
+        // Unique where it can be, so that even a too-lenient normalizer
+        // cannot merge people through junk.
+        let junk_tag = event as u64 * 4;
+        if p >= config.people {
+            // An event whose every identifier is junk: a profile of its own.
+            let mut rng = stream(config.seed, EVENT, p, 0);
+            self.out.text.push_str(r#","identifiers":["#);
+            for n in 0..rng.range(1, 2) {
+                self.junk(&mut rng, junk_tag + n as u64);
             }
+            self.out.text.push_str("]}");
+            self.done(p);
+            return;
         }
-        let mut candidates: Vec<usize> = (0..config.people)
-            .filter(|&person| !by_person[person].is_empty())
-            .collect();
-        for n in 0..per_kind {
-            let (city, area) = CITIES[n % CITIES.len()];
-            // A number once the names run out keeps every value distinct.
-            let round = n / CITIES.len();
-            let suffix = if round == 0 {
-                String::new()
-            } else {
-                round.to_string()
-            };
-            let mut value = Planted {
-                kind,
-                spellings: Vec::new(),
-                people: 0,
-            };
-            // A partial shuffle: the first `count` candidates are the people.
-            let count = rng.range(30, 300).min(candidates.len());
-            for i in 0..count {
-                let j = rng.range(i, candidates.len() - 1);
-                candidates.swap(i, j);
-            }
-            for &person in &candidates[..count] {
-                let own = &mut by_person[person];
-                shuffle(own, &mut rng);
-                for &at in own.iter().take(rng.range(1, 2)) {
-                    let draft = &mut events[at].3;
-                    let spelling = match kind {
-                        "cookie" => format!("ck_kiosk_{}_{:02}", KIOSKS[n % KIOSKS.len()], n + 1),
-                        "phone" => {
-                            // 555 numbers never collide with the people's mobiles.
-                            let digits = format!("{area}555{:04}", 100 + n);
-                            let national = !draft.attrs.iter().any(|(name, _)| name == "country");
-                            store_phone(&digits, national, &mut rng)
-                        }
-                        _ => email(
-                            &format!("{}.{city}{suffix}", TILLS[n % TILLS.len()]),
-                            "winkel.nl",
-                            &mut rng,
-                        ),
-                    };
-                    draft.push(kind, &spelling, None);
-                    if !value.spellings.contains(&spelling) {
-                        value.spellings.push(spelling);
+        let (person, mut walk) = Person::new(config.seed, p);
+        let mut chosen = walk.step();
+        for _ in 0..step {
+            chosen = walk.step();
+        }
+        let mut rng = stream(config.seed, EVENT, p, step);
+        let decision = decide(&person, &chosen, &mut rng);
+        if let Some(channel) = decision.written {
+            self.out.text.push_str(r#","channel":""#);
+            self.out.text.push_str(channel);
+            self.out.text.push_str(r#"","kind":""#);
+            self.out.text.push_str(decision.kind);
+            self.out.text.push('"');
+        }
+        self.out.text.push_str(r#","identifiers":["#);
+        // The country of a phone written in national format, unless NL.
+        let mut country = None;
+        for &at in chosen.as_slice() {
+            self.value.clear();
+            match person.ids[at as usize] {
+                Id::Email { domain } => {
+                    self.value.push_str(person.first);
+                    self.value.push('.');
+                    self.value.push_str(person.last);
+                    push_int(&mut self.value, person.index as u64);
+                    spell_email(&mut self.value, domain, &mut rng);
+                    self.push("email", None, Role::Own);
+                }
+                Id::Phone { head, tail } => {
+                    if spell_phone(&mut self.value, person.country, head, tail, &mut rng)
+                        && person.country != Country::Nl
+                    {
+                        country = Some(person.country);
                     }
+                    self.push("phone", None, Role::Own);
+                }
+                Id::Card => {
+                    self.value.push_str("88");
+                    push_padded(&mut self.value, person.index as u64, 10);
+                    match rng.below(3) {
+                        0 => {}
+                        n => {
+                            let gap = if n == 1 { '-' } else { ' ' };
+                            self.value.insert(8, gap);
+                            self.value.insert(4, gap);
+                        }
+                    }
+                    self.push("loyalty_card", None, Role::Own);
+                }
+                Id::Cookie { serial, tag } => {
+                    self.value.push_str("ck_");
+                    push_hex(&mut self.value, serial, 6);
+                    push_hex(&mut self.value, tag.into(), 4);
+                    self.push("cookie", None, Role::Own);
+                }
+                Id::Chat {
+                    channel,
+                    serial,
+                    tag,
+                } => {
+                    self.value.push_str(&channel[..2]);
+                    self.value.push('-');
+                    push_int(&mut self.value, serial);
+                    self.value.push('-');
+                    push_hex(&mut self.value, tag.into(), 1);
+                    // Qualify the session itself when the event's channel is not its own.
+                    let qualify = decision.written != Some(channel) || rng.chance(0.1);
+                    self.push("chat_session", qualify.then_some(channel), Role::Own);
                 }
             }
-            // Too few people with such events leaves nothing to plant.
-            if count > 0 {
-                value.people = count;
-                planted.push(value);
-            }
         }
+        let store =
+            (decision.channel == "store").then(|| (rng.below(40), rng.below(300), rng.below(100)));
+        if config.garbage && rng.chance(0.05) {
+            self.junk(&mut rng, junk_tag);
+        }
+        let mut spelling = None;
+        for (value, kind, n) in plan.on(carriers) {
+            let rng = spelling.get_or_insert_with(|| stream(config.seed, SPELLING, p, step));
+            self.value.clear();
+            match PLANTED_KINDS[kind] {
+                "cookie" => {
+                    self.value.push_str("ck_kiosk_");
+                    self.value.push_str(KIOSKS[n % KIOSKS.len()]);
+                    self.value.push('_');
+                    push_padded(&mut self.value, n as u64 + 1, 2);
+                }
+                "phone" => {
+                    // 555 numbers never collide with the people's mobiles.
+                    let (_, area) = CITIES[n % CITIES.len()];
+                    // National format only where the event names no country.
+                    store_phone(&mut self.value, area, 100 + n, country.is_none(), rng);
+                }
+                _ => {
+                    let (city, _) = CITIES[n % CITIES.len()];
+                    self.value.push_str(TILLS[n % TILLS.len()]);
+                    self.value.push('.');
+                    self.value.push_str(city);
+                    // A number once the names run out keeps every value distinct.
+                    let round = n / CITIES.len();
+                    if round > 0 {
+                        push_int(&mut self.value, round as u64);
+                    }
+                    spell_email(&mut self.value, "winkel.nl", rng);
+                }
+            }
+            self.push(PLANTED_KINDS[kind], None, Role::Planted(value));
+        }
+        self.out.text.push(']');
+        if country.is_some() || store.is_some() {
+            self.out.text.push_str(r#","attrs":{"#);
+            if let Some(country) = country {
+                self.out.text.push_str(match country {
+                    Country::Nl => r#""country":"NL""#,
+                    Country::De => r#""country":"DE""#,
+                    Country::Fi => r#""country":"FI""#,
+                });
+            }
+            if let Some((store_id, euros, cents)) = store {
+                if country.is_some() {
+                    self.out.text.push(',');
+                }
+                self.out.text.push_str(r#""store_id":"store-"#);
+                push_int(&mut self.out.text, store_id as u64);
+                self.out.text.push_str(r#"","order_value":""#);
+                push_int(&mut self.out.text, euros as u64);
+                self.out.text.push('.');
+                push_padded(&mut self.out.text, cents as u64, 2);
+                self.out.text.push('"');
+            }
+            self.out.text.push('}');
+        }
+        self.out.text.push('}');
+        self.done(p);
     }
-    planted
+
+    /// Ends the event of `person`.
+    fn done(&mut self, person: usize) {
+        self.out.events.push(Written {
+            person,
+            junk: self.junk,
+            text_end: self.out.text.len(),
+            values_end: self.out.values.len(),
+        });
+    }
+
+    /// Writes `self.value` as an identifier of `kind`.
+    fn push(&mut self, kind: &str, channel: Option<&str>, role: Role) {
+        if !self.out.text.ends_with('[') {
+            self.out.text.push(',');
+        }
+        self.out.text.push_str(r#"{"type":""#);
+        self.out.text.push_str(kind);
+        self.out.text.push_str(r#"","value":"#);
+        push_quoted(&mut self.out.text, &self.value);
+        if let Some(channel) = channel {
+            self.out.text.push_str(r#","channel":""#);
+            self.out.text.push_str(channel);
+            self.out.text.push('"');
+        }
+        self.out.text.push('}');
+        let start = self.out.raw.len();
+        self.out.raw.push_str(&self.value);
+        self.out.values.push((role, start..self.out.raw.len()));
+    }
+
+    /// Writes a value that no normalizer may accept; `tag` makes it unique
+    /// where it could be.
+    fn junk(&mut self, rng: &mut Rng, tag: u64) {
+        self.value.clear();
+        let kind = match rng.below(7) {
+            0 => "email",
+            1 => {
+                self.value.push_str("   ");
+                "phone"
+            }
+            2 => {
+                self.value.push_str("unknown");
+                push_int(&mut self.value, tag);
+                "email"
+            }
+            3 => {
+                self.value.push_str("ck_");
+                push_int(&mut self.value, tag);
+                self.value.push_str("\u{7}\u{0}x");
+                "cookie"
+            }
+            4 => {
+                self.value.push_str("call me ");
+                push_int(&mut self.value, tag);
+                "phone"
+            }
+            5 => {
+                push_int(&mut self.value, tag);
+                push_run(&mut self.value, b'9', 5000);
+                "loyalty_card"
+            }
+            _ => {
+                push_int(&mut self.value, tag);
+                self.value.push('@');
+                push_run(&mut self.value, b'x', 5000);
+                "email"
+            }
+        };
+        self.push(kind, None, Role::Junk);
+        self.junk += 1;
+    }
 }
 
-/// A store's or call centre's own number (national significant number
-/// `digits`, a two-digit area code first) as staff type it. National format
-/// only when `national`: an event that names a country reads it there.
-fn store_phone(digits: &str, national: bool, rng: &mut Rng) -> String {
-    let (area, rest) = digits.split_at(2);
-    let (exchange, line) = rest.split_at(3);
-    match rng.below(if national { 6 } else { 3 }) {
-        0 => format!("+31 {area} {exchange} {line}"),
-        1 => format!("+31{digits}"),
-        2 => format!("0031{digits}"),
-        3 => format!("0{area}-{rest}"),
-        4 => format!("0{area} {exchange} {line}"),
-        _ => format!("(0{area}) {rest}"),
+/// A store's or call centre's own number as staff type it: a two-digit
+/// `area`, `555`, then `line` in four digits. National format only when
+/// `national`: an event that names a country reads it there.
+fn store_phone(out: &mut String, area: &str, line: usize, national: bool, rng: &mut Rng) {
+    let mut number = String::with_capacity(4);
+    push_padded(&mut number, line as u64, 4);
+    let number = number.as_str();
+    let parts: &[&str] = match rng.below(if national { 6 } else { 3 }) {
+        0 => &["+31 ", area, " 555 ", number],
+        1 => &["+31", area, "555", number],
+        2 => &["0031", area, "555", number],
+        3 => &["0", area, "-555", number],
+        4 => &["0", area, " 555 ", number],
+        _ => &["(0", area, ") 555", number],
+    };
+    for part in parts {
+        out.push_str(part);
     }
 }
 
-/// A value that no normalizer may accept, unique where it could be, so that
-/// even a too-lenient normalizer cannot merge people through it.
-fn junk(rng: &mut Rng, next: &mut impl FnMut() -> usize) -> (&'static str, String) {
-    let n = next();
-    match rng.below(7) {
-        0 => ("email", String::new()),
-        1 => ("phone", "   ".into()),
-        2 => ("email", format!("unknown{n}")),
-        3 => ("cookie", format!("ck_{n}\u{7}\u{0}x")),
-        4 => ("phone", format!("call me {n}")),
-        5 => ("loyalty_card", format!("{n}{}", "9".repeat(5000))),
-        _ => ("email", format!("{n}@{}", "x".repeat(5000))),
-    }
-}
-
-fn email(local: &str, domain: &str, rng: &mut Rng) -> String {
-    let mut local = local.to_owned();
+/// Turns the local part in `address` into an address at `domain` as someone
+/// typed it.
+fn spell_email(address: &mut String, domain: &str, rng: &mut Rng) {
     if domain == "gmail.com" {
         // Gmail ignores dots and `+tags`: the default rules fold them.
         if rng.chance(0.4) {
-            local = local.replace('.', "");
+            address.retain(|c| c != '.');
         }
         if rng.chance(0.3) {
-            let at = rng.range(1, local.len() - 1);
-            if !local[..at].ends_with('.') && !local[at..].starts_with('.') {
-                local.insert(at, '.');
+            let at = rng.range(1, address.len() - 1);
+            if !address[..at].ends_with('.') && !address[at..].starts_with('.') {
+                address.insert(at, '.');
             }
         }
         if rng.chance(0.3) {
             const TAGS: [&str; 3] = ["+shop", "+news", "+2026"];
-            local.push_str(TAGS[rng.below(TAGS.len())]);
+            address.push_str(TAGS[rng.below(TAGS.len())]);
         }
     }
-    let address = format!("{local}@{domain}");
-    let cased: String = match rng.below(4) {
-        0 => address.to_uppercase(),
-        1 => address
-            .chars()
-            .map(|c| {
+    address.push('@');
+    address.push_str(domain);
+    match rng.below(4) {
+        0 => address.make_ascii_uppercase(),
+        1 => {
+            for at in 0..address.len() {
                 if rng.chance(0.3) {
-                    c.to_ascii_uppercase()
-                } else {
-                    c
+                    address[at..at + 1].make_ascii_uppercase();
                 }
-            })
-            .collect(),
-        _ => address,
-    };
-    let pad = |rng: &mut Rng| if rng.chance(0.2) { " " } else { "" };
-    format!("{}{cased}{}", pad(rng), pad(rng))
-}
-
-/// A phone number in one of the ways people write it; `true` when it is in
-/// national format (it then needs its country).
-fn phone(country: Country, digits: &str, rng: &mut Rng) -> (String, bool) {
-    let group = |text: &str, sizes: &[usize]| {
-        let mut parts = Vec::new();
-        let mut at = 0;
-        for &size in sizes {
-            if at < text.len() {
-                let end = (at + size).min(text.len());
-                parts.push(text[at..end].to_owned());
-                at = end;
             }
         }
-        if at < text.len() {
-            parts.push(text[at..].to_owned());
-        }
-        parts.join(" ")
-    };
-    let (code, split) = match country {
-        Country::Nl => ("31", 1),
-        Country::De => ("49", 3),
-        Country::Fi => ("358", 2),
-    };
-    let (area, rest) = digits.split_at(split);
-    match rng.below(7) {
-        0 => (format!("0{area}-{rest}"), true),
-        1 => (format!("+{code} {area} {}", group(rest, &[4, 4])), false),
-        2 => (format!("00{code}{digits}"), false),
-        3 => (format!("(0{area}) {}", group(rest, &[4, 4])), true),
-        4 if country == Country::Nl => (format!("{code}{digits}"), false),
-        4 | 5 => (format!("+{code} (0){area} {rest}"), false),
-        _ => (format!("+{code}{digits}"), false),
+        _ => {}
+    }
+    if rng.chance(0.2) {
+        address.insert(0, ' ');
+    }
+    if rng.chance(0.2) {
+        address.push(' ');
     }
 }
 
-fn card(digits: &str, rng: &mut Rng) -> String {
-    match rng.below(3) {
-        0 => digits.to_owned(),
-        1 => format!("{}-{}-{}", &digits[..4], &digits[4..8], &digits[8..]),
-        _ => format!("{} {} {}", &digits[..4], &digits[4..8], &digits[8..]),
+/// Writes a mobile number in one of the ways people write it; `true` when it
+/// is in national format (it then needs its country).
+fn spell_phone(out: &mut String, country: Country, head: u16, tail: u32, rng: &mut Rng) -> bool {
+    let (code, width) = match country {
+        Country::Nl => ("31", 8),
+        Country::De => ("49", 7),
+        Country::Fi => ("358", 7),
+    };
+    let mut rest = String::with_capacity(8);
+    push_padded(&mut rest, tail.into(), width);
+    // The rest in groups of four: `1234 5678`.
+    let grouped = |out: &mut String| {
+        out.push_str(&rest[..4]);
+        out.push(' ');
+        out.push_str(&rest[4..]);
+    };
+    match rng.below(7) {
+        0 => {
+            out.push('0');
+            push_int(out, head.into());
+            out.push('-');
+            out.push_str(&rest);
+            true
+        }
+        1 => {
+            out.push('+');
+            out.push_str(code);
+            out.push(' ');
+            push_int(out, head.into());
+            out.push(' ');
+            grouped(out);
+            false
+        }
+        2 => {
+            out.push_str("00");
+            out.push_str(code);
+            push_int(out, head.into());
+            out.push_str(&rest);
+            false
+        }
+        3 => {
+            out.push_str("(0");
+            push_int(out, head.into());
+            out.push_str(") ");
+            grouped(out);
+            true
+        }
+        4 if country == Country::Nl => {
+            out.push_str(code);
+            push_int(out, head.into());
+            out.push_str(&rest);
+            false
+        }
+        4 | 5 => {
+            out.push('+');
+            out.push_str(code);
+            out.push_str(" (0)");
+            push_int(out, head.into());
+            out.push(' ');
+            out.push_str(&rest);
+            false
+        }
+        _ => {
+            out.push('+');
+            out.push_str(code);
+            push_int(out, head.into());
+            out.push_str(&rest);
+            false
+        }
     }
 }
 
@@ -664,39 +1489,101 @@ fn shuffle<T>(items: &mut [T], rng: &mut Rng) {
     }
 }
 
-/// Minutes after 2026-03-01T00:00:00Z, as RFC 3339 (at most a few months on).
-fn timestamp(minute: u64) -> String {
-    const DAYS: [u64; 6] = [31, 30, 31, 30, 31, 31]; // March to August
-    let (mut day, in_day) = (minute / (24 * 60), minute % (24 * 60));
-    let mut month = 3;
-    for length in DAYS {
-        if day < length {
-            break;
-        }
-        day -= length;
-        month += 1;
+/// Writes `n` in decimal.
+fn push_int(out: &mut String, n: u64) {
+    push_padded(out, n, 1);
+}
+
+/// Writes `n` in decimal, zero-padded to `width` digits (at most 20).
+fn push_padded(out: &mut String, n: u64, width: usize) {
+    push_digits(out, n, width, 10);
+}
+
+/// Writes `n` in lowercase hex, zero-padded to `width` digits (at most 16).
+fn push_hex(out: &mut String, n: u64, width: usize) {
+    push_digits(out, n, width, 16);
+}
+
+/// Writes `n` in base `radix` (a constant where inlined, so no division).
+#[inline(always)]
+fn push_digits(out: &mut String, mut n: u64, width: usize, radix: u64) {
+    let mut digits = [b'0'; 20];
+    let mut at = digits.len();
+    while n > 0 {
+        at -= 1;
+        digits[at] = b"0123456789abcdef"[(n % radix) as usize];
+        n /= radix;
     }
-    format!(
-        "2026-{month:02}-{:02}T{:02}:{:02}:00Z",
-        day + 1,
-        in_day / 60,
-        in_day % 60
-    )
+    at = at.min(digits.len() - width);
+    out.push_str(std::str::from_utf8(&digits[at..]).expect("ASCII digits"));
+}
+
+/// Writes `n` times the ASCII character `c`.
+fn push_run(out: &mut String, c: u8, n: usize) {
+    let block = [c; 64];
+    let block = std::str::from_utf8(&block).expect("ASCII");
+    for _ in 0..n / block.len() {
+        out.push_str(block);
+    }
+    out.push_str(&block[..n % block.len()]);
+}
+
+/// Writes the RFC 3339 time `minute` minutes after 2026-03-01T00:00:00Z.
+fn timestamp(out: &mut String, minute: usize) {
+    // Days since 0000-03-01 in the proleptic Gregorian calendar, whose
+    // 400-year eras start in March (Howard Hinnant's `civil_from_days`).
+    const MARCH_2026: usize = 2026 * 365 + 2026 / 4 - 2026 / 100 + 2026 / 400;
+    let (days, in_day) = (MARCH_2026 + minute / DAY, minute % DAY);
+    let (era, day_of_era) = (days / 146_097, days % 146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153; // March is 0
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = era * 400 + year_of_era + usize::from(month <= 2);
+    push_padded(out, year as u64, 4);
+    out.push('-');
+    push_padded(out, month as u64, 2);
+    out.push('-');
+    push_padded(out, day as u64, 2);
+    out.push('T');
+    push_padded(out, (in_day / 60) as u64, 2);
+    out.push(':');
+    push_padded(out, (in_day % 60) as u64, 2);
+    out.push_str(":00Z");
+}
+
+/// Writes `text` as a JSON string literal.
+fn push_quoted(out: &mut String, text: &str) {
+    out.push('"');
+    let plain = |b: u8| b >= 0x20 && b != b'"' && b != b'\\' && b != 0x7f;
+    // No early exit: the loop vectorizes, and almost every value is plain.
+    if text.bytes().fold(true, |all, b| all & plain(b)) {
+        out.push_str(text);
+    } else {
+        for c in text.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                    write!(out, "\\u{:04x}", c as u32).unwrap()
+                }
+                c => out.push(c),
+            }
+        }
+    }
+    out.push('"');
 }
 
 /// A JSON string literal.
 pub(crate) fn quote(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => write!(out, "\\u{:04x}", c as u32).unwrap(),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    push_quoted(&mut out, text);
     out
 }
 
@@ -751,7 +1638,7 @@ fn pairwise_scores_count_pairs() {
 }
 
 #[test]
-fn generator_is_deterministic_and_connected() {
+fn generator_is_deterministic_and_streams_what_it_generates() {
     let config = Config {
         seed: 7,
         people: 50,
@@ -771,13 +1658,102 @@ fn generator_is_deterministic_and_connected() {
         .jsonl
     );
     assert_eq!(a.truth.len(), a.event_ids.len());
+    assert_eq!(a.event_ids.len(), config.event_count());
     assert!(
         a.truth.values().any(|&p| p >= config.people),
         "junk-only events"
     );
-    for id in &a.event_ids {
+    assert!(a.junk_values > 0 && a.skipped_lines > 0);
+    for (n, id) in a.event_ids.iter().enumerate() {
+        assert_eq!(id, &format!("ev{n}"), "ids in first-appearance order");
         assert!(a.jsonl.contains(&format!(r#""id":"{id}","#)));
     }
+
+    // The stream writes the same lines, with the true person of each event.
+    let mut streamed = String::new();
+    let mut last_ts = "";
+    let mut seen = std::collections::HashSet::new();
+    let mut replays = 0;
+    for_each_event(&config, |line, person| {
+        streamed.push_str(line);
+        streamed.push('\n');
+        let id = line
+            .strip_prefix(r#"{"id":"ev"#)
+            .and_then(|rest| rest.split('"').next());
+        match (id, person) {
+            (Some(n), person) if person != NOT_AN_EVENT => {
+                let id = format!("ev{n}");
+                assert_eq!(a.truth[&id], person, "{line}");
+                if !seen.insert(id) {
+                    replays += 1;
+                }
+            }
+            (_, person) => {
+                assert_eq!(person, NOT_AN_EVENT, "{line}");
+                assert!(!a.truth.contains_key(line), "{line}");
+            }
+        }
+    });
+    assert_eq!(streamed, a.jsonl);
+    assert!(replays > 0);
+    // Events in time order (a replay may come at any later time).
+    let mut seen = std::collections::HashSet::new();
+    for line in a.jsonl.lines() {
+        let Some(id) = line.strip_prefix(r#"{"id":""#) else {
+            continue;
+        };
+        let id = id.split('"').next().unwrap();
+        if !seen.insert(id) || id.starts_with("broken") {
+            continue;
+        }
+        let ts = &line[line.find(r#""ts":""#).unwrap() + 6..][..20];
+        assert!(ts >= last_ts, "{ts} after {last_ts}");
+        last_ts = &line[line.find(r#""ts":""#).unwrap() + 6..][..20];
+    }
+}
+
+#[test]
+fn every_person_resolves_to_one_profile() {
+    use idstitch::{Region, ResolverBuilder, SecretKey};
+
+    let config = Config {
+        seed: 3,
+        people: 400,
+        mean_events: 5,
+        garbage: true,
+        replays: true,
+        planted: false,
+    };
+    let data = generate(&config);
+    let mut resolver = ResolverBuilder::new(SecretKey::derive("generator test"))
+        .default_region(Region::NL)
+        .build();
+    let (mut rejected, mut skipped) = (0, 0);
+    for (at, line) in data.jsonl.lines().enumerate() {
+        if line.is_empty() {
+            continue; // Blank lines are not reported.
+        }
+        let parsed = idstitch::jsonl::parse_line(line.as_bytes(), at as u64 + 1);
+        skipped += parsed.rejects().len();
+        if let Some(event) = parsed.event() {
+            let outcome = resolver.observe(event).expect("a valid event");
+            rejected += outcome.rejects().len();
+        }
+    }
+    assert_eq!(
+        rejected, data.junk_values,
+        "junk, and nothing else, is rejected"
+    );
+    assert_eq!(skipped, data.skipped_lines);
+    let predicted: HashMap<String, _> = data
+        .event_ids
+        .iter()
+        .map(|id| (id.clone(), resolver.event_profile(id).expect("observed")))
+        .collect();
+    assert_eq!(
+        pairwise_precision_recall(&predicted, &data.truth),
+        (1.0, 1.0)
+    );
 }
 
 #[test]
@@ -829,4 +1805,80 @@ fn planted_values_join_many_people_and_leave_the_rest_alone() {
         assert_eq!(people.len(), planted.people, "{planted:?}");
         assert!(people.iter().all(|&person| person < config.people));
     }
+}
+
+#[test]
+fn sizes_are_easy_to_ask_for() {
+    // Within four standard deviations: a person's count has a variance of 6.7.
+    for events in [1_000, 100_000] {
+        let config = Config::events(events);
+        assert_eq!(config.people, events / 5);
+        let count = config.event_count();
+        let sd = (config.people as f64 * 6.7).sqrt();
+        assert!(
+            (count.abs_diff(events) as f64) < 4.0 * sd,
+            "{count} for {events}"
+        );
+        assert_eq!(Schedule::new(&config).events(), count);
+    }
+    let config = Config {
+        mean_events: 2,
+        ..Config::default()
+    }
+    .with_events(1_001);
+    assert_eq!(config.people, 501);
+}
+
+#[test]
+fn phones_avoid_blocklisted_patterns_and_stay_distinct() {
+    assert!(blocklisted(6, 8, 66_666_666) && blocklisted(6, 8, 78_901_234));
+    assert!(blocklisted(44, 7, 4_444_444) && !blocklisted(40, 7, 4_444_444));
+    assert!(!blocklisted(6, 8, 12_345_678));
+    // The `n` whose number would be blocklisted, by inverting n * 7919 + 1234567.
+    let inverse = |tail: u64, modulus: u64| {
+        (0..7919u64)
+            .map(|k| tail + k * modulus)
+            .filter(|t| *t >= 1_234_567 && (t - 1_234_567) % 7919 == 0)
+            .map(|t| (t - 1_234_567) / 7919)
+            .min()
+            .unwrap()
+    };
+    let mut moved = 0;
+    for (country, head, tail, modulus) in [
+        (Country::Nl, 6, 66_666_666, 100_000_000),
+        (Country::Nl, 6, 78_901_234, 100_000_000),
+        (Country::Fi, 44, 4_444_444, 10_000_000),
+    ] {
+        let n = inverse(tail, modulus);
+        let Id::Phone { head: h, tail: t } = mobile(country, n, head) else {
+            unreachable!()
+        };
+        assert!(!blocklisted(h, if h == 6 { 8 } else { 7 }, t));
+        if n >= 2 * MAX_PEOPLE as u64 {
+            continue; // Nobody's number.
+        }
+        moved += 1;
+        // Nobody else has the number it moved to.
+        if country == Country::Nl {
+            assert!(inverse(t.into(), modulus) >= 2 * MAX_PEOPLE as u64);
+        } else {
+            assert_eq!(h, 45);
+        }
+    }
+    assert!(moved > 0, "some person's number is blocklisted");
+}
+
+#[test]
+fn timestamps_follow_the_calendar() {
+    let at = |minute| {
+        let mut out = String::new();
+        timestamp(&mut out, minute);
+        out
+    };
+    assert_eq!(at(0), "2026-03-01T00:00:00Z");
+    assert_eq!(at(31 * DAY + 61), "2026-04-01T01:01:00Z");
+    assert_eq!(at(306 * DAY - 1), "2026-12-31T23:59:00Z");
+    assert_eq!(at(306 * DAY + 58 * DAY), "2027-02-28T00:00:00Z");
+    assert_eq!(at(306 * DAY + 59 * DAY), "2027-03-01T00:00:00Z");
+    assert_eq!(at(730 * DAY), "2028-02-29T00:00:00Z");
 }
