@@ -270,9 +270,10 @@ impl<R: BufRead> EventReader<R> {
 }
 
 impl<R: BufRead> EventReader<R> {
-    /// Reads up to `max` non-blank lines and parses them on every core
-    /// (`std::thread::available_parallelism`); the lines come back in input
-    /// order, exactly as the iterator would give them. Empty at the end.
+    /// Reads up to `max` non-blank lines (at least one) and parses them on
+    /// every core (`std::thread::available_parallelism`); the lines come back
+    /// in input order, exactly as the iterator would give them. Empty only at
+    /// the end.
     ///
     /// ```
     /// use idstitch::jsonl::EventReader;
@@ -293,7 +294,7 @@ impl<R: BufRead> EventReader<R> {
         // number and range, or already parsed (a line too long).
         let mut text = Vec::new();
         let mut jobs: Vec<(u64, std::ops::Range<usize>, Option<ParsedLine>)> = Vec::new();
-        while jobs.len() < max {
+        while jobs.len() < max.max(1) {
             let Some(kept) = self.read_line()? else {
                 break;
             };
