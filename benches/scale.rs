@@ -3,7 +3,10 @@
 //! For each size (1,000,000 and 10,000,000 events unless
 //! `IDSTITCH_SCALE_SIZES=100000,1000000` says otherwise) the seeded test
 //! generator writes the events, which are parsed into `Event`s before any
-//! timing. Then, single-threaded and in hashed mode:
+//! timing. The events carry about three of their person's identifiers each,
+//! as the targets assume (`IDSTITCH_SCALE_IDS_PER_EVENT=2.5` asks for
+//! another mean; 0 for the generator's own walk of about 1.9); each stage
+//! prints the mean it got. Then, single-threaded and in hashed mode:
 //!
 //! 1. the floor: every raw `(kind, value)` is interned to a `u32` (untimed)
 //!    and each event becomes the pairs (first identifier, other identifier);
@@ -22,6 +25,7 @@
 //!
 //! ```text
 //! IDSTITCH_SCALE_SIZES=100000,1000000 cargo bench --bench scale
+//! IDSTITCH_SCALE_IDS_PER_EVENT=4 cargo bench --bench scale
 //! ```
 
 use std::collections::HashMap;
@@ -40,10 +44,13 @@ use petgraph::unionfind::UnionFind;
 #[path = "../tests/common/generator.rs"]
 mod generator;
 
-use generator::Config;
+use generator::{Config, Schedule};
 
 const DEFAULT_SIZES: [usize; 2] = [1_000_000, 10_000_000];
 const SIZES_VAR: &str = "IDSTITCH_SCALE_SIZES";
+/// The targets assume about three identifiers per event.
+const DEFAULT_IDS_PER_EVENT: f64 = 3.0;
+const IDS_PER_EVENT_VAR: &str = "IDSTITCH_SCALE_IDS_PER_EVENT";
 /// Set on the child processes only: `floor:SIZE`, `fast:SIZE` or `evidence:SIZE`.
 const STAGE_VAR: &str = "IDSTITCH_SCALE_STAGE";
 /// Marks the line a stage hands its numbers back on.
@@ -63,6 +70,7 @@ fn main() {
 
 fn run_all() {
     let sizes = sizes();
+    let ids_per_event = ids_per_event();
     print_machine();
     println!(
         "sizes: {} events (set {SIZES_VAR} to change); single-threaded, hashed mode, seed {SEED:#x}",
@@ -71,6 +79,9 @@ fn run_all() {
             .map(|&n| thousands(n as u64))
             .collect::<Vec<_>>()
             .join(", ")
+    );
+    println!(
+        "identifiers per event: about {ids_per_event} asked of the generator (set {IDS_PER_EVENT_VAR} to change; the generator's own walk gives about 1.9)"
     );
     println!("each stage below runs in a fresh process that rebuilds the same events");
     println!("load average (1 5 15 min): {}", load_average());
@@ -263,6 +274,21 @@ fn checksum(events: &[Event]) -> u64 {
     hash
 }
 
+/// The mean identifiers per event to ask the generator for, from the
+/// environment or the default.
+fn ids_per_event() -> f64 {
+    let Ok(text) = std::env::var(IDS_PER_EVENT_VAR) else {
+        return DEFAULT_IDS_PER_EVENT;
+    };
+    text.trim()
+        .parse()
+        .ok()
+        .filter(|mean: &f64| mean.is_finite() && *mean >= 0.0)
+        .unwrap_or_else(|| {
+            panic!("{IDS_PER_EVENT_VAR}: {text:?} is not a mean number of identifiers, such as 3")
+        })
+}
+
 /// The sizes to run, from the environment or the defaults.
 fn sizes() -> Vec<usize> {
     let Ok(text) = std::env::var(SIZES_VAR) else {
@@ -337,15 +363,16 @@ fn build_events(size: usize) -> (Vec<Event>, usize) {
         config.people += config.people / 1000 + 1;
     }
     let people = config.people;
+    let schedule = Schedule::with_identifiers_per_event(&config, ids_per_event());
     let mut events = Vec::with_capacity(size);
     let mut rejected = 0usize;
     let mut line_number = 0u64;
-    for_each_event(&config, |line, _person| {
+    schedule.for_each_line(|line| {
         line_number += 1;
         if events.len() == size {
             return;
         }
-        let parsed = parse_line(line.as_bytes(), line_number);
+        let parsed = parse_line(line.text.as_bytes(), line_number);
         rejected += parsed.rejects().len();
         if let Some(event) = parsed.into_event() {
             events.push(event);
@@ -358,11 +385,6 @@ fn build_events(size: usize) -> (Vec<Event>, usize) {
         "the generator wrote fewer events than event_count() said"
     );
     (events, people)
-}
-
-/// Each generated event as a JSON line, with its person, in time order.
-fn for_each_event(config: &Config, each: impl FnMut(&str, usize)) {
-    generator::for_each_event(config, each);
 }
 
 /// Times the bare union-find over the events' identifier pairs.
@@ -610,9 +632,10 @@ fn summary(rows: &[Row]) {
     println!();
     println!("== summary ==");
     println!(
-        "{:>12} {:<9} {:>10} {:>12} {:>14} {:>9} {:>12} {:>9} {:>12} {:>9} {:>22}",
+        "{:>12} {:<9} {:>7} {:>10} {:>12} {:>14} {:>9} {:>12} {:>9} {:>12} {:>9} {:>22}",
         "events",
         "path",
+        "ids/ev",
         "observe s",
         "events/s",
         "identifiers/s",
@@ -626,9 +649,10 @@ fn summary(rows: &[Row]) {
     for row in rows {
         let secs = row.observe.as_secs_f64();
         println!(
-            "{:>12} {:<9} {:>10.3} {:>12} {:>14} {:>9.0} {:>12} {:>9.0} {:>12} {:>9.1} {:>22}",
+            "{:>12} {:<9} {:>7.2} {:>10.3} {:>12} {:>14} {:>9.0} {:>12} {:>9.0} {:>12} {:>9.1} {:>22}",
             thousands(row.size as u64),
             row.path,
+            row.identifiers as f64 / row.size as f64,
             secs,
             thousands(row.events_per_sec() as u64),
             thousands((row.identifiers as f64 / secs) as u64),

@@ -2,13 +2,20 @@
 //! with known ground truth, for trying and timing the `resolve` example.
 //!
 //! ```text
-//! cargo run --release --example generate -- [--events N | --people N] [--seed S] [--garbage] [--planted] [--replays] [--truth FILE] > events.jsonl
+//! cargo run --release --example generate -- [--events N | --people N] [--seed S] [--ids-per-event X] [--garbage] [--planted] [--replays] [--truth FILE] > events.jsonl
 //! ```
 //!
 //! `--events N` asks for about N events (people of five events on average);
 //! `--people N` for N people instead (at most 4,000,000). The events stream
 //! out in time order without being held in memory: ten million take well
 //! under 200 MB.
+//!
+//! Events carry about 1.9 of their person's identifiers each;
+//! `--ids-per-event X` asks for about X (3 is typical of login and checkout
+//! events), adding more of the same person's own identifiers, so the truth
+//! stays the same. A person has 6.6 identifiers on average, but a cookie
+//! or chat session is added only to an event without one: means above
+//! about 4.5 fall short (the mean reached is reported on stderr).
 //!
 //! `--garbage` adds junk values and lines that are not events. `--replays`
 //! repeats some lines later on. `--planted` adds shared values that wrongly
@@ -30,16 +37,17 @@ use std::str::FromStr;
 
 use generator::{Config, Role, Schedule};
 
-const USAGE: &str = "usage: generate [--events N | --people N] [--seed S] [--garbage] [--planted] [--replays] [--truth FILE]";
+const USAGE: &str = "usage: generate [--events N | --people N] [--seed S] [--ids-per-event X] [--garbage] [--planted] [--replays] [--truth FILE]";
 
 fn main() -> ExitCode {
     let mut config = Config::default();
     let mut events = None;
     let mut truth_path = None;
+    let mut ids_per_event = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let value = match arg.as_str() {
-            "--events" | "--people" | "--seed" | "--truth" => args.next(),
+            "--events" | "--people" | "--seed" | "--ids-per-event" | "--truth" => args.next(),
             _ => None,
         };
         let text = value.as_deref();
@@ -50,6 +58,9 @@ fn main() -> ExitCode {
                 events = None;
             }),
             "--seed" => number(text).map(|n| config.seed = n),
+            "--ids-per-event" => number(text)
+                .filter(|x: &f64| x.is_finite() && *x >= 0.0)
+                .map(|x| ids_per_event = Some(x)),
             "--truth" => text.map(|path| truth_path = Some(path.to_owned())),
             "--garbage" => {
                 config.garbage = true;
@@ -81,7 +92,11 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    match write(&config, truth_path.as_deref()) {
+    let schedule = match ids_per_event {
+        Some(mean) => Schedule::with_identifiers_per_event(&config, mean),
+        None => Schedule::new(&config),
+    };
+    match write(&config, &schedule, truth_path.as_deref()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("generate: {error}");
@@ -96,8 +111,7 @@ fn number<T: FromStr>(text: Option<&str>) -> Option<T> {
 }
 
 /// Streams the events to stdout and the truth to `truth_path`.
-fn write(config: &Config, truth_path: Option<&str>) -> io::Result<()> {
-    let schedule = Schedule::new(config);
+fn write(config: &Config, schedule: &Schedule, truth_path: Option<&str>) -> io::Result<()> {
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let mut truth = match truth_path {
         Some(path) => Some(BufWriter::with_capacity(1 << 16, File::create(path)?)),
@@ -105,6 +119,8 @@ fn write(config: &Config, truth_path: Option<&str>) -> io::Result<()> {
     };
     // The first spelling of each planted value, for the report.
     let mut planted: Vec<Option<String>> = vec![None; schedule.planted().len()];
+    // The people's events and their own identifiers, for the report.
+    let (mut events, mut identifiers) = (0usize, 0usize);
     // A closure cannot return early: keep the first error, skip the rest.
     let mut result = Ok(());
     schedule.for_each_line(|line| {
@@ -122,9 +138,16 @@ fn write(config: &Config, truth_path: Option<&str>) -> io::Result<()> {
                 result = Err(error);
             }
         }
+        if line.person.is_some_and(|person| person < config.people) {
+            events += 1;
+        }
         for (role, value) in line.values() {
-            if let Role::Planted(at) = role {
-                planted[at].get_or_insert_with(|| value.to_owned());
+            match role {
+                Role::Own => identifiers += 1,
+                Role::Planted(at) => {
+                    planted[at].get_or_insert_with(|| value.to_owned());
+                }
+                Role::Junk => {}
             }
         }
     });
@@ -134,9 +157,10 @@ fn write(config: &Config, truth_path: Option<&str>) -> io::Result<()> {
         truth.flush()?;
     }
     eprintln!(
-        "generate: {} events of {} people",
+        "generate: {} events of {} people, {:.2} of their own identifiers per event",
         schedule.events(),
-        config.people
+        config.people,
+        identifiers as f64 / events.max(1) as f64
     );
     for (value, spelling) in schedule.planted().iter().zip(&planted) {
         eprintln!(

@@ -8,6 +8,13 @@
 //! exports write them: mixed case, spaces, gmail dots and `+tags`, phones in
 //! national and international formats, card numbers with dashes.
 //!
+//! Each event carries about 1.9 of its person's identifiers: one of the
+//! previous event's, the next one not yet used, sometimes one more.
+//! [`Schedule::with_identifiers_per_event`] asks for more, as a login or a
+//! checkout carries a cookie, an email, a loyalty card and a phone at once:
+//! the extra identifiers are the same person's own, so the truth is
+//! unchanged and each person stays one connected component.
+//!
 //! With [`Config::planted`], a few shared values are planted on top: a kiosk
 //! cookie, a store's phone number, a till's email address, each on the events
 //! of dozens to hundreds of people. They are valid identifiers that a naive
@@ -57,7 +64,12 @@ impl Rng {
 
     /// True with probability `p`.
     pub(crate) fn chance(&mut self, p: f64) -> bool {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64 <= p
+        self.fraction() <= p
+    }
+
+    /// Uniform in `0.0..1.0`.
+    fn fraction(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
     pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
@@ -94,6 +106,9 @@ const PLANT_STREAM: u64 = 0x504C_414E_5445_4421;
 const SPELLING: u64 = 0x5350_454C_4C49_4E47;
 /// Where broken lines and replays go.
 const EXTRAS: u64 = 0x4558_5452_4153_2121;
+/// How many, and which, more of a person's identifiers each event carries
+/// ("MOREIDS!"), apart from the walk's stream so that the walk is the same.
+const MORE: u64 = 0x4D4F_5245_4944_5321;
 
 /// The most people [`Schedule::new`] accepts: below it, phone numbers are
 /// distinct per person (see [`Person::new`]).
@@ -249,7 +264,11 @@ pub(crate) struct Planted {
 /// Generates a data set in memory; the same config always gives the same
 /// bytes, the same as [`for_each_event`] writes.
 pub(crate) fn generate(config: &Config) -> Generated {
-    let schedule = Schedule::new(config);
+    generate_from(&Schedule::new(config))
+}
+
+/// Generates the data set of `schedule` in memory, as [`generate`] does.
+pub(crate) fn generate_from(schedule: &Schedule) -> Generated {
     let mut out = Generated {
         jsonl: String::new(),
         truth: HashMap::new(),
@@ -359,6 +378,9 @@ pub(crate) struct Schedule {
     persons: Vec<u32>,
     /// `persons[ends[m - 1]..ends[m]]` happen in minute `m`.
     ends: Vec<usize>,
+    /// How many identifiers an event aims for before the cap of what its
+    /// person has (see [`More`]); `None`: the walk's own.
+    more: Option<f64>,
     plan: Plan,
     /// Lines that are not events: (how many events come before, text), in
     /// line order.
@@ -371,7 +393,23 @@ pub(crate) struct Schedule {
 impl Schedule {
     /// Draws when every event happens and sorts them by time; with
     /// [`Config::planted`], also who carries which planted value when.
+    /// Events carry about 1.9 identifiers each.
     pub(crate) fn new(config: &Config) -> Self {
+        Schedule::build(config, None)
+    }
+
+    /// [`Schedule::new`], with events that carry about `mean` identifiers
+    /// each (junk and planted values not counted) by adding more of their
+    /// person's own. At or below the walk's own mean of about 1.9, the data
+    /// set is the same as [`Schedule::new`]'s. A person has 2 to 11
+    /// identifiers, 6.6 on average, and a cookie or chat session is added
+    /// only to an event without one, so means above about 4.5 fall short;
+    /// [`Schedule::identifiers_per_event`] says what it came to.
+    pub(crate) fn with_identifiers_per_event(config: &Config, mean: f64) -> Self {
+        Schedule::build(config, More::calibrate(config, mean))
+    }
+
+    fn build(config: &Config, more: Option<f64>) -> Self {
         assert!(
             config.people <= MAX_PEOPLE,
             "at most {MAX_PEOPLE} people ({} asked)",
@@ -405,7 +443,7 @@ impl Schedule {
             });
         }
         let plan = if config.planted {
-            Plan::new(config, &persons, &ends)
+            Plan::new(config, more, &persons, &ends)
         } else {
             Plan::default()
         };
@@ -413,6 +451,7 @@ impl Schedule {
             config: config.clone(),
             persons,
             ends,
+            more,
             plan,
             broken: Vec::new(),
             replays: Vec::new(),
@@ -455,6 +494,14 @@ impl Schedule {
     /// How many distinct events the data set holds.
     pub(crate) fn events(&self) -> usize {
         self.persons.len()
+    }
+
+    /// The mean number of their person's identifiers that the people's
+    /// events carry (junk-only events, junk and planted values not
+    /// counted), estimated from a sample of up to 10,000 people: within a
+    /// few hundredths of what the lines hold.
+    pub(crate) fn identifiers_per_event(&self) -> f64 {
+        More::mean(&self.config, self.more)
     }
 
     /// The values planted, with `spellings` left empty (see
@@ -663,12 +710,12 @@ impl Plan {
     /// Plants the shared values of [`Config::planted`]. Planting draws from
     /// streams of its own, so every other part of the data set is the same
     /// with or without it.
-    fn new(config: &Config, persons: &[u32], ends: &[usize]) -> Self {
+    fn new(config: &Config, more: Option<f64>, persons: &[u32], ends: &[usize]) -> Self {
         // Who has events where each kind gets typed in.
         let mut candidates: [Vec<u32>; 3] = Default::default();
         for person in 0..config.people {
             let mut kinds = [false; 3];
-            each_channel(config, person, |_, channel| {
+            each_channel(config, more, person, |_, channel| {
                 for (kind, has) in kinds.iter_mut().enumerate() {
                     *has |= fits(kind, channel);
                 }
@@ -696,7 +743,7 @@ impl Plan {
                 let value = plan.values.len() as u32;
                 for &person in &candidates[..count] {
                     own.clear();
-                    each_channel(config, person as usize, |step, channel| {
+                    each_channel(config, more, person as usize, |step, channel| {
                         if fits(kind, channel) {
                             own.push(step as u32);
                         }
@@ -769,8 +816,13 @@ fn fits(kind: usize, channel: Option<&str>) -> bool {
 }
 
 /// Calls `each(step, written channel)` for each of `person`'s events.
-fn each_channel(config: &Config, person: usize, mut each: impl FnMut(usize, Option<&'static str>)) {
-    let (who, mut walk) = Person::new(config.seed, person);
+fn each_channel(
+    config: &Config,
+    more: Option<f64>,
+    person: usize,
+    mut each: impl FnMut(usize, Option<&'static str>),
+) {
+    let (who, mut walk) = Person::new(config.seed, person, more);
     for step in 0..config.events_of(person) {
         let chosen = walk.step();
         let mut rng = stream(config.seed, EVENT, person, step);
@@ -826,19 +878,106 @@ struct Person {
 }
 
 /// Where a person's walk is: each event keeps one identifier of the previous
-/// one, brings the next unused identifier, and sometimes one more at random.
+/// one, brings the next unused identifier, and sometimes one more at random;
+/// then, with [`More`], more of the person's own.
 struct Walk {
     rng: Rng,
     unused: [u8; MAX_IDS],
     unused_len: usize,
     previous: Chosen,
     ids: usize,
+    /// Bit `i` set: `Person::ids[i]` is a cookie or a chat session, a
+    /// device of which one event rarely carries two.
+    devices: u16,
+    more: Option<More>,
+}
+
+/// More of a person's identifiers on each event: the event aims for
+/// `floor(target + u)` identifiers, `u` uniform in `0..1`, adding its
+/// person's own identifiers at random, but no device when it has one. The
+/// walk alone keeps each person one connected component, and the additions
+/// stay within the person, so the truth holds as it is. Drawn from a stream
+/// of its own and not fed back into the walk, so that the walk is the same
+/// with or without.
+struct More {
+    rng: Rng,
+    target: f64,
+}
+
+impl More {
+    /// How many people [`More::mean`] samples at most.
+    const SAMPLE: usize = 10_000;
+
+    /// The target that gives about `mean` identifiers per event, by
+    /// bisection over a sample of people (the mean only grows with the
+    /// target); `None` when the walk alone carries as many.
+    fn calibrate(config: &Config, mean: f64) -> Option<f64> {
+        if mean.is_nan() || mean <= More::mean(config, None) {
+            return None;
+        }
+        let (mut low, mut high) = (1.0, MAX_IDS as f64);
+        if More::mean(config, Some(high)) <= mean {
+            return Some(high); // As many as the people have.
+        }
+        for _ in 0..30 {
+            let middle = (low + high) / 2.0;
+            if More::mean(config, Some(middle)) < mean {
+                low = middle;
+            } else {
+                high = middle;
+            }
+        }
+        Some(high)
+    }
+
+    /// The mean identifiers per event of up to [`More::SAMPLE`] people,
+    /// spread evenly over all of them.
+    fn mean(config: &Config, more: Option<f64>) -> f64 {
+        let stride = config.people.div_ceil(More::SAMPLE).max(1);
+        let (mut events, mut identifiers) = (0usize, 0usize);
+        for person in (0..config.people).step_by(stride) {
+            let (_, mut walk) = Person::new(config.seed, person, more);
+            for _ in 0..config.events_of(person) {
+                identifiers += walk.step().len;
+                events += 1;
+            }
+        }
+        identifiers as f64 / events.max(1) as f64
+    }
+
+    /// Adds to `chosen` up to its target of the person's other
+    /// identifiers.
+    fn add(&mut self, chosen: &mut Chosen, ids: usize, devices: u16) {
+        let wanted = (self.target + self.rng.fraction()) as usize;
+        let mut taken = chosen
+            .as_slice()
+            .iter()
+            .fold(0u16, |bits, &at| bits | 1 << at);
+        while chosen.len < wanted {
+            let open = if taken & devices != 0 {
+                taken | devices
+            } else {
+                taken
+            };
+            let left = (0..ids).filter(|&at| open & 1 << at == 0);
+            let count = left.clone().count();
+            if count == 0 {
+                break;
+            }
+            let at = left
+                .clone()
+                .nth(self.rng.below(count))
+                .expect("below count");
+            chosen.push(at);
+            taken |= 1 << at;
+        }
+    }
 }
 
 /// The identifiers of one event, as indices into [`Person::ids`].
 #[derive(Default, Clone, Copy)]
 struct Chosen {
-    at: [u8; 3],
+    at: [u8; MAX_IDS],
     len: usize,
 }
 
@@ -895,7 +1034,7 @@ impl Person {
     /// `n` below 10^7 since 7919 is coprime to 10: [`MAX_PEOPLE`] keeps `n`
     /// below 8 * 10^6. The one number of those that the default blocklist
     /// would reject (`044-4444444`) moves to a prefix nobody has.
-    fn new(seed: u64, index: usize) -> (Person, Walk) {
+    fn new(seed: u64, index: usize, more: Option<f64>) -> (Person, Walk) {
         let mut rng = stream(seed, PERSON, index, 0);
         let mut person = Person {
             index,
@@ -957,12 +1096,22 @@ impl Person {
             *slot = at as u8;
         }
         shuffle(&mut unused[..person.len], &mut rng);
+        let devices = person.ids[..person.len]
+            .iter()
+            .enumerate()
+            .filter(|(_, id)| matches!(id, Id::Cookie { .. } | Id::Chat { .. }))
+            .fold(0u16, |bits, (at, _)| bits | 1 << at);
         let walk = Walk {
             rng,
             unused,
             unused_len: person.len,
             previous: Chosen::default(),
             ids: person.len,
+            devices,
+            more: more.map(|target| More {
+                rng: stream(seed, MORE, index, 0),
+                target,
+            }),
         };
         (person, walk)
     }
@@ -1052,6 +1201,9 @@ impl Walk {
             kept.len = 2;
         }
         self.previous = kept;
+        if let Some(more) = &mut self.more {
+            more.add(&mut kept, self.ids, self.devices);
+        }
         kept
     }
 }
@@ -1142,7 +1294,7 @@ impl Render {
             self.done(p);
             return;
         }
-        let (person, mut walk) = Person::new(config.seed, p);
+        let (person, mut walk) = Person::new(config.seed, p, schedule.more);
         let mut chosen = walk.step();
         for _ in 0..step {
             chosen = walk.step();
@@ -1714,8 +1866,6 @@ fn generator_is_deterministic_and_streams_what_it_generates() {
 
 #[test]
 fn every_person_resolves_to_one_profile() {
-    use idstitch::{Region, ResolverBuilder, SecretKey};
-
     let config = Config {
         seed: 3,
         people: 400,
@@ -1724,7 +1874,15 @@ fn every_person_resolves_to_one_profile() {
         replays: true,
         planted: false,
     };
-    let data = generate(&config);
+    assert_resolves_to_the_truth(&generate(&config));
+}
+
+/// Resolving `data` rejects its junk and nothing else, and gives every
+/// person one profile of their own.
+#[cfg(test)]
+fn assert_resolves_to_the_truth(data: &Generated) {
+    use idstitch::{Region, ResolverBuilder, SecretKey};
+
     let mut resolver = ResolverBuilder::new(SecretKey::derive("generator test"))
         .default_region(Region::NL)
         .build();
@@ -1754,6 +1912,61 @@ fn every_person_resolves_to_one_profile() {
         pairwise_precision_recall(&predicted, &data.truth),
         (1.0, 1.0)
     );
+}
+
+#[test]
+fn more_identifiers_per_event_stay_within_each_person() {
+    let config = Config {
+        seed: 5,
+        people: 600,
+        mean_events: 5,
+        garbage: true,
+        replays: true,
+        planted: false,
+    };
+    let plain = generate(&config);
+    // At or below the walk's own mean, nothing changes.
+    for mean in [0.0, 1.5, f64::NAN] {
+        let same = generate_from(&Schedule::with_identifiers_per_event(&config, mean));
+        assert_eq!(same.jsonl, plain.jsonl, "{mean}");
+    }
+    // The people's own identifiers per event, from the lines written.
+    let measure = |schedule: &Schedule| {
+        let (mut events, mut own) = (0usize, 0usize);
+        schedule.for_each_line(|line| {
+            if line.person.is_some_and(|p| p < config.people) && !line.replay {
+                events += 1;
+                own += line.values().filter(|(role, _)| *role == Role::Own).count();
+            }
+        });
+        own as f64 / events as f64
+    };
+    let walk = measure(&Schedule::new(&config));
+    assert!((1.8..2.0).contains(&walk), "{walk}");
+    for (mean, reached) in [(2.5, 2.5), (3.0, 3.0), (4.0, 4.0), (9.0, 4.7)] {
+        let schedule = Schedule::with_identifiers_per_event(&config, mean);
+        let measured = measure(&schedule);
+        assert!((measured - reached).abs() < 0.1, "{mean}: {measured}");
+        // The sample is everyone here, so the estimate is exact.
+        assert!((schedule.identifiers_per_event() - measured).abs() < 1e-9);
+        let data = generate_from(&schedule);
+        assert_eq!(
+            (&data.truth, &data.event_ids),
+            (&plain.truth, &plain.event_ids)
+        );
+        assert_eq!(data.skipped_lines, plain.skipped_lines);
+        assert_resolves_to_the_truth(&data);
+    }
+    // Planting still finds events on the right channels.
+    let planted = Config {
+        planted: true,
+        ..config.clone()
+    };
+    let data = generate_from(&Schedule::with_identifiers_per_event(&planted, 3.0));
+    assert!(!data.planted.is_empty());
+    for value in &data.planted {
+        assert!(!value.spellings.is_empty(), "{value:?}");
+    }
 }
 
 #[test]
