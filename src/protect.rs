@@ -511,10 +511,10 @@ impl Resolver {
         self.generic.remove(&node);
         if let Some(split) = &detached.split {
             self.log(Change::Split(split.clone()));
-            let _ = self.retry_reviews(&detached.members);
         }
-        self.review
-            .retain(|item| item.kept != node && item.held != node);
+        // With one identifier fewer, a held-back link may fit a limit now;
+        // the merges it makes go to the change log.
+        let _ = self.retry_reviews(&detached.members);
         Ok(Forgotten {
             profile: detached.profile,
             split: detached.split,
