@@ -1054,8 +1054,7 @@ impl Resolver {
                     mark.events += 1;
                 }
             }
-        }
-        if linked.is_empty() {
+        } else {
             match generic_seen.first().copied() {
                 Some(node) => {
                     let root = self.nodes.sets.find(node);
@@ -1070,7 +1069,7 @@ impl Resolver {
             }
         }
 
-        // The event's own claim to anchor: its time and its smallest key.
+        // The event's own claim to anchor: its time and its strongest identifier.
         let event_anchor = self
             .event_anchor(linked)
             .unwrap_or_else(|| unreachable!("an event links at least one node"));
@@ -1138,18 +1137,11 @@ impl Resolver {
             };
             state.kind_counts.clear();
             state.kind_counts.extend_from_slice(counts);
+            // None or two and more profiles here: a lone one took the branch
+            // above, so every other id is retired by a merge.
             for (other, via) in merged.iter() {
                 state.absorb(other);
-                if other.id == id {
-                    continue;
-                }
-                if merged.len() == 1 {
-                    renamed = Some(RenameRecord {
-                        from: other.id,
-                        to: id,
-                        event: event.id().to_owned(),
-                    });
-                } else {
+                if other.id != id {
                     merges.push(MergeRecord {
                         survivor: id,
                         retired: other.id,
@@ -1222,7 +1214,6 @@ impl Resolver {
         if let Some(rename) = &renamed {
             self.log(Change::Renamed(rename.clone()));
         }
-        let queued = self.review.len();
         for &(held, slot, _) in &held_back {
             self.review.push(ReviewRecord {
                 event: event.id().to_owned(),
@@ -1250,18 +1241,18 @@ impl Resolver {
                 }
             }
         }
-        // This event's links still waiting (a split may have settled some).
-        let reviews = if held_back.is_empty() {
-            Vec::new()
-        } else {
-            let this = event.id();
-            self.review[queued.min(self.review.len())..]
-                .iter()
-                .chain(&self.review[..queued.min(self.review.len())])
-                .filter(|record| record.event == this)
-                .filter_map(|record| self.review_item(record))
-                .collect()
-        };
+        // This event's links still waiting (a split may have settled some):
+        // the tail of the queue, which settling keeps in order.
+        let waiting = self
+            .review
+            .iter()
+            .rev()
+            .take_while(|record| record.event == event.id())
+            .count();
+        let reviews = self.review[self.review.len() - waiting..]
+            .iter()
+            .filter_map(|record| self.review_item(record))
+            .collect();
         // Looked up again: a split above may have moved the event.
         let profile = self
             .event_profile_key(event_key)
