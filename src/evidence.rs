@@ -1,21 +1,17 @@
 //! The evidence behind every link: which events put which identifiers
 //! together.
 //!
-//! The union-find answers "same profile?" fast but forgets why. This graph
-//! keeps the why: a bipartite graph of identifier vertices and event
-//! vertices, an edge wherever an event carried an identifier. Two identifiers
-//! are linked exactly when a path joins them, and that path, read as
-//! identifier → event → identifier → …, is the chain of evidence. Events stay
-//! whole (a hyperedge, not a star or a clique), so removing one identifier
+//! The union-find answers "same profile?" fast but forgets why. The
+//! evidence keeps the why: a bipartite graph of identifiers and events, an
+//! edge wherever an event carried an identifier. Two identifiers are linked
+//! exactly when a path joins them, and that path, read as identifier → event
+//! → identifier → …, is the chain of evidence. Events stay whole (a hyperedge, not a star or a clique), so removing one identifier
 //! later leaves the event's other identifiers joined, as they were seen.
 //! Events with a single identifier link nothing and are not stored.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
-use hashbrown::HashMap;
-use petgraph::Undirected;
-use petgraph::stable_graph::{NodeIndex, StableGraph};
-use petgraph::visit::{EdgeIndexable, NodeIndexable};
+use hashbrown::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::identifier::Channel;
@@ -91,18 +87,6 @@ pub enum LinkRule {
     SameEvent,
 }
 
-/// A vertex: an identifier (its union-find node), an event (its record),
-/// or an identifier taken out (forgotten or generic). Taken-out vertices
-/// stay in place with their edges, ignored by every walk: removing them
-/// would leave holes that petgraph refills in an order a snapshot does not
-/// keep, and a restored resolver would then go on differently.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-enum Vertex {
-    Identifier(u32),
-    Event(u32),
-    Detached,
-}
-
 /// Why an event's identifiers are linked: the event, as recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct EventRecord<'a> {
@@ -118,26 +102,58 @@ struct StoredRecord {
     /// End offset of the event id in [`Evidence::event_ids`].
     end: u64,
     ts: i64,
+    /// The record's first incidence; its last is the one before the next
+    /// record's first.
+    first: u32,
     channel: u16,
     has_ts: bool,
     has_channel: bool,
 }
 
-/// The evidence graph. Vertex and edge indices stay inside this module.
+/// One identifier of one recorded event. The incidences of a record are
+/// contiguous; those of an identifier form a list through `prev`, newest
+/// first. 8 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct Incidence {
+    /// The identifier's union-find node, [`NONE`] once it was detached.
+    node: u32,
+    /// The identifier's previous incidence, [`NONE`] for its first.
+    prev: u32,
+}
+
+/// The end of a list, or no node.
+const NONE: u32 = u32::MAX;
+
+/// The evidence: a bipartite graph of identifiers and events, stored as
+/// append-only incidence lists.
+///
+/// A general graph type (petgraph's `StableGraph` until 0.1) spends a vertex
+/// on each identifier and on each event and 16 bytes on each edge, and
+/// touches three scattered places per edge on insert. Here an event costs
+/// one record and 8 bytes per identifier, written at the end of two vectors,
+/// plus one pointer per identifier; walks, which only splits and
+/// [`explain`](Self::explain) need, follow the lists backwards. Nothing is
+/// ever removed or reordered, so a snapshot restores the same layout byte
+/// for byte.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct Evidence {
-    graph: StableGraph<Vertex, (), Undirected, u32>,
-    /// Union-find node → its vertex, [`NO_VERTEX`] until it is first linked.
-    vertex_of: Vec<u32>,
     records: Vec<StoredRecord>,
     /// Every recorded event id, one after the other.
     event_ids: String,
+    incidences: Vec<Incidence>,
+    /// Union-find node → its newest incidence, [`NONE`] until it is linked.
+    newest: Vec<u32>,
+    /// Links made after their event was recorded (a held-back link, once no
+    /// limit stops it), which cannot join the record's contiguous run:
+    /// record → identifiers added, and identifier → records. Rare.
+    late_members: BTreeMap<u32, Vec<u32>>,
+    late_records: BTreeMap<u32, Vec<u32>>,
     /// Union-find node → what the graph does not hold about it: its
     /// single-identifier events, and how often it joined separate groups.
     nodes: Vec<NodeStats>,
     /// Channels numbered 64 and up of single-identifier events, by node:
     /// rare, so kept out of the dense [`NodeStats`].
-    more_channels: std::collections::BTreeMap<u32, ChannelSet>,
+    more_channels: BTreeMap<u32, ChannelSet>,
 }
 
 /// Per identifier: the events that carried it alone (they are not graph
@@ -188,8 +204,6 @@ pub(crate) struct Component {
     pub(crate) records: Vec<(u32, Vec<u32>)>,
 }
 
-const NO_VERTEX: u32 = u32::MAX;
-
 /// One step of a chain of evidence: `from` and `to` were seen in `record`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Step {
@@ -199,15 +213,15 @@ pub(crate) struct Step {
 }
 
 impl Evidence {
-    /// Vertices the graph can still take; the caller checks before
+    /// Identifier links the store can still take; the caller checks before
     /// [`record`](Self::record) so that it never overflows.
     pub(crate) fn room(&self) -> usize {
-        (u32::MAX as usize - 1).saturating_sub(self.graph.node_count())
+        (NONE as usize - 1).saturating_sub(self.incidences.len())
     }
 
-    /// Registers union-find nodes up to `len` (new nodes have no vertex yet).
+    /// Registers union-find nodes up to `len` (new nodes are not linked yet).
     pub(crate) fn grow(&mut self, len: usize) {
-        self.vertex_of.resize(len, NO_VERTEX);
+        self.newest.resize(len, NONE);
         self.nodes.resize_with(len, NodeStats::default);
     }
 
@@ -263,92 +277,119 @@ impl Evidence {
         self.more_channels.remove(&node);
     }
 
-    /// Removes `node` and its links from the graph; returns each event it
-    /// was linked through, with the identifiers that event still links.
+    /// Removes `node`'s links; returns each event it was linked through,
+    /// with the identifiers that event still links.
     pub(crate) fn detach(&mut self, node: u32) -> Vec<(u32, Vec<u32>)> {
-        let Some(slot) = self.vertex_of.get_mut(node as usize) else {
-            return Vec::new();
-        };
-        let vertex = std::mem::replace(slot, NO_VERTEX);
-        if vertex == NO_VERTEX {
+        if node as usize >= self.newest.len() {
             return Vec::new();
         }
-        let vertex = NodeIndex::new(vertex as usize);
-        let mut events: Vec<NodeIndex<u32>> = self.graph.neighbors(vertex).collect();
-        events.sort_unstable();
-        self.graph[vertex] = Vertex::Detached;
-        events
+        let records = self.records_of(node);
+        let mut incidence = std::mem::replace(&mut self.newest[node as usize], NONE);
+        while incidence != NONE {
+            let entry = &mut self.incidences[incidence as usize];
+            entry.node = NONE;
+            incidence = entry.prev;
+        }
+        for record in self.late_records.remove(&node).unwrap_or_default() {
+            if let Some(members) = self.late_members.get_mut(&record) {
+                members.retain(|&member| member != node);
+                if members.is_empty() {
+                    self.late_members.remove(&record);
+                }
+            }
+        }
+        records
             .into_iter()
-            .filter_map(|event| {
-                let record = self.event_at(event.index() as u32)?;
-                let mut members: Vec<u32> = self
-                    .graph
-                    .neighbors(event)
-                    .filter_map(|n| self.identifier_at(n.index() as u32))
-                    .collect();
-                members.sort_unstable();
-                Some((record, members))
-            })
+            .map(|record| (record, self.members(record, None)))
             .collect()
+    }
+
+    /// The records `node` is linked through, ascending.
+    fn records_of(&self, node: u32) -> Vec<u32> {
+        let mut records = Vec::new();
+        let mut incidence = self.newest.get(node as usize).copied().unwrap_or(NONE);
+        while incidence != NONE {
+            records.push(self.record_of(incidence));
+            incidence = self.incidences[incidence as usize].prev;
+        }
+        if let Some(late) = self.late_records.get(&node) {
+            records.extend_from_slice(late);
+        }
+        records.sort_unstable();
+        records
+    }
+
+    /// The record an incidence belongs to.
+    fn record_of(&self, incidence: u32) -> u32 {
+        (self
+            .records
+            .partition_point(|record| record.first <= incidence)
+            - 1) as u32
+    }
+
+    /// The identifiers `record` still links, ascending, leaving out `excluded`.
+    fn members(&self, record: u32, excluded: Option<u32>) -> Vec<u32> {
+        let index = record as usize;
+        let end = self
+            .records
+            .get(index + 1)
+            .map_or(self.incidences.len(), |next| next.first as usize);
+        let mut members: Vec<u32> = self.incidences[self.records[index].first as usize..end]
+            .iter()
+            .map(|incidence| incidence.node)
+            .chain(
+                self.late_members
+                    .get(&record)
+                    .into_iter()
+                    .flatten()
+                    .copied(),
+            )
+            .filter(|&node| node != NONE && Some(node) != excluded)
+            .collect();
+        members.sort_unstable();
+        members
+    }
+
+    fn is_linked(&self, node: u32) -> bool {
+        self.newest.get(node as usize).is_some_and(|&i| i != NONE)
+            || self.late_records.contains_key(&node)
     }
 
     /// The connected parts of the evidence among `members` (one profile's
     /// identifiers), leaving out `excluded`. Members without links are parts
     /// of their own. Deterministic: parts and their nodes in ascending order.
     pub(crate) fn components(&self, members: &[u32], excluded: Option<u32>) -> Vec<Component> {
-        let excluded_vertex = excluded
-            .and_then(|node| self.vertex_of.get(node as usize).copied())
-            .filter(|&vertex| vertex != NO_VERTEX);
         let mut sorted: Vec<u32> = members
             .iter()
             .copied()
             .filter(|&node| Some(node) != excluded)
             .collect();
         sorted.sort_unstable();
-        let mut seen: hashbrown::HashSet<u32, PrehashedState> = hashbrown::HashSet::default();
+        let mut seen_nodes: HashSet<u32, PrehashedState> = HashSet::default();
+        let mut seen_records: HashSet<u32, PrehashedState> = HashSet::default();
         let mut parts = Vec::new();
-        for &node in &sorted {
-            let vertex = self
-                .vertex_of
-                .get(node as usize)
-                .copied()
-                .unwrap_or(NO_VERTEX);
-            if vertex == NO_VERTEX {
-                parts.push(Component {
-                    nodes: vec![node],
-                    records: Vec::new(),
-                });
-                continue;
-            }
-            if !seen.insert(vertex) {
+        for &start in &sorted {
+            if !seen_nodes.insert(start) {
                 continue;
             }
             let mut part = Component::default();
-            let mut queue = VecDeque::from([vertex]);
-            while let Some(current) = queue.pop_front() {
-                let index = NodeIndex::new(current as usize);
-                let neighbours = self
-                    .graph
-                    .neighbors(index)
-                    .filter(|&n| self.graph[n] != Vertex::Detached)
-                    .map(|n| n.index() as u32)
-                    .filter(|&n| Some(n) != excluded_vertex);
-                match self.graph[index] {
-                    Vertex::Detached => {}
-                    Vertex::Identifier(node) => part.nodes.push(node),
-                    Vertex::Event(record) => {
-                        let mut linked: Vec<u32> = neighbours
-                            .clone()
-                            .filter_map(|n| self.identifier_at(n))
-                            .collect();
-                        linked.sort_unstable();
-                        part.records.push((record, linked));
-                    }
+            let mut queue = VecDeque::from([start]);
+            while let Some(node) = queue.pop_front() {
+                part.nodes.push(node);
+                if !self.is_linked(node) {
+                    continue;
                 }
-                for neighbour in neighbours {
-                    if seen.insert(neighbour) {
-                        queue.push_back(neighbour);
+                for record in self.records_of(node) {
+                    if !seen_records.insert(record) {
+                        continue;
                     }
+                    let linked = self.members(record, excluded);
+                    for &member in &linked {
+                        if seen_nodes.insert(member) {
+                            queue.push_back(member);
+                        }
+                    }
+                    part.records.push((record, linked));
                 }
             }
             part.nodes.sort_unstable();
@@ -361,36 +402,40 @@ impl Evidence {
     /// Records that `nodes` (distinct, at least two) were seen together.
     pub(crate) fn record(&mut self, nodes: &[u32], record: EventRecord<'_>) {
         debug_assert!(nodes.len() >= 2);
-        let record_index = self.records.len() as u32;
         self.event_ids.push_str(record.event);
         self.records.push(StoredRecord {
             end: self.event_ids.len() as u64,
             ts: record.ts.map_or(0, Timestamp::unix_millis),
+            first: self.incidences.len() as u32,
             channel: record.channel.unwrap_or(0),
             has_ts: record.ts.is_some(),
             has_channel: record.channel.is_some(),
         });
-        let event = self.graph.add_node(Vertex::Event(record_index));
         for &node in nodes {
-            let vertex = self.vertex(node);
-            self.graph.add_edge(vertex, event, ());
+            let index = self.incidences.len() as u32;
+            let newest = &mut self.newest[node as usize];
+            self.incidences.push(Incidence {
+                node,
+                prev: *newest,
+            });
+            *newest = index;
         }
     }
 
     /// Adds a link made after its event was recorded (a held-back link,
-    /// once no limit stops it): `held` joins the event's vertex, or, when
+    /// once no limit stops it): `held` joins the event's record, or, when
     /// the event linked only `kept`, the event becomes a record of both and
     /// leaves `kept`'s single-identifier count.
     pub(crate) fn attach(&mut self, kept: u32, held: u32, record: EventRecord<'_>) {
-        let kept_vertex = self.vertex(kept);
-        let event = self.graph.neighbors(kept_vertex).find(|&n| {
-            matches!(self.graph[n], Vertex::Event(r) if self.record_at(r).event == record.event)
-        });
-        match event {
-            Some(event) => {
-                let held_vertex = self.vertex(held);
-                if self.graph.find_edge(held_vertex, event).is_none() {
-                    self.graph.add_edge(held_vertex, event, ());
+        let existing = self
+            .records_of(kept)
+            .into_iter()
+            .find(|&r| self.record_at(r).event == record.event);
+        match existing {
+            Some(existing) => {
+                if !self.members(existing, None).contains(&held) {
+                    self.late_members.entry(existing).or_default().push(held);
+                    self.late_records.entry(held).or_default().push(existing);
                 }
             }
             None => {
@@ -399,14 +444,6 @@ impl Evidence {
                 self.record(&[kept, held], record);
             }
         }
-    }
-
-    fn vertex(&mut self, node: u32) -> NodeIndex<u32> {
-        let slot = &mut self.vertex_of[node as usize];
-        if *slot == NO_VERTEX {
-            *slot = self.graph.add_node(Vertex::Identifier(node)).index() as u32;
-        }
-        NodeIndex::new(*slot as usize)
     }
 
     pub(crate) fn record_at(&self, index: u32) -> EventRecord<'_> {
@@ -426,75 +463,47 @@ impl Evidence {
     }
 
     /// The shortest chain of evidence from node `a` to node `b`, or `None`
-    /// when no path joins them. Breadth-first over the bipartite graph, so
-    /// the chain has the fewest events; ties go to the lowest vertex index,
-    /// which makes the answer deterministic.
+    /// when no path joins them. Breadth-first over identifiers and events,
+    /// so the chain has the fewest events; from each identifier its events
+    /// are tried in the order they were recorded, and from each event its
+    /// identifiers in ascending order, which makes the answer deterministic.
     pub(crate) fn explain(&self, a: u32, b: u32) -> Option<Vec<Step>> {
         if a == b {
             return Some(Vec::new());
         }
-        let start = *self.vertex_of.get(a as usize)?;
-        let goal = *self.vertex_of.get(b as usize)?;
-        if start == NO_VERTEX || goal == NO_VERTEX {
+        if !self.is_linked(a) || !self.is_linked(b) {
             return None;
         }
-        let mut parent: HashMap<u32, u32, PrehashedState> = HashMap::default();
-        parent.insert(start, start);
-        let mut queue = VecDeque::from([start]);
-        while let Some(vertex) = queue.pop_front() {
-            if vertex == goal {
-                break;
-            }
-            let mut next: Vec<u32> = self
-                .graph
-                .neighbors(NodeIndex::new(vertex as usize))
-                .filter(|&n| self.graph[n] != Vertex::Detached)
-                .map(|n| n.index() as u32)
-                .collect();
-            next.sort_unstable();
-            for neighbour in next {
-                if !parent.contains_key(&neighbour) {
-                    parent.insert(neighbour, vertex);
-                    queue.push_back(neighbour);
+        // Node → (the node it was reached from, the record between them).
+        let mut reached: HashMap<u32, (u32, u32), PrehashedState> = HashMap::default();
+        reached.insert(a, (a, NONE));
+        let mut seen_records: HashSet<u32, PrehashedState> = HashSet::default();
+        let mut queue = VecDeque::from([a]);
+        'search: while let Some(node) = queue.pop_front() {
+            for record in self.records_of(node) {
+                if !seen_records.insert(record) {
+                    continue;
+                }
+                for member in self.members(record, None) {
+                    if let hashbrown::hash_map::Entry::Vacant(slot) = reached.entry(member) {
+                        slot.insert((node, record));
+                        if member == b {
+                            break 'search;
+                        }
+                        queue.push_back(member);
+                    }
                 }
             }
         }
-        parent.get(&goal)?;
-        // Walk back: goal, event, identifier, event, …, start.
-        let mut path = vec![goal];
-        while let Some(&last) = path.last() {
-            if last == start {
-                break;
-            }
-            path.push(parent[&last]);
+        let mut steps = Vec::new();
+        let mut to = b;
+        while to != a {
+            let &(from, record) = reached.get(&to)?;
+            steps.push(Step { from, to, record });
+            to = from;
         }
-        path.reverse();
-        let steps = path
-            .chunks_exact(2)
-            .zip(path[2..].iter().step_by(2))
-            .filter_map(|(pair, &to)| {
-                Some(Step {
-                    from: self.identifier_at(pair[0])?,
-                    record: self.event_at(pair[1])?,
-                    to: self.identifier_at(to)?,
-                })
-            })
-            .collect();
+        steps.reverse();
         Some(steps)
-    }
-
-    fn identifier_at(&self, vertex: u32) -> Option<u32> {
-        match self.graph.node_weight(NodeIndex::new(vertex as usize))? {
-            Vertex::Identifier(node) => Some(*node),
-            Vertex::Event(_) | Vertex::Detached => None,
-        }
-    }
-
-    fn event_at(&self, vertex: u32) -> Option<u32> {
-        match self.graph.node_weight(NodeIndex::new(vertex as usize))? {
-            Vertex::Event(record) => Some(*record),
-            Vertex::Identifier(_) | Vertex::Detached => None,
-        }
     }
 
     /// How many events are stored as evidence.
@@ -502,7 +511,7 @@ impl Evidence {
         self.records.len()
     }
 
-    /// Checks a decoded graph against the resolver it belongs to: `nodes`
+    /// Checks a decoded store against the resolver it belongs to: `nodes`
     /// union-find nodes whose set roots are given by `root_of`, and
     /// `channel_count` interned channels.
     pub(crate) fn validate(
@@ -511,7 +520,7 @@ impl Evidence {
         channel_count: usize,
         root_of: impl Fn(u32) -> u32,
     ) -> Result<(), &'static str> {
-        if self.vertex_of.len() != nodes || self.nodes.len() != nodes {
+        if self.newest.len() != nodes || self.nodes.len() != nodes {
             return Err("evidence covers a different number of identifiers");
         }
         let channel_bits_ok = |bits: u64| channel_count >= 64 || bits >> channel_count == 0;
@@ -525,59 +534,98 @@ impl Evidence {
         {
             return Err("evidence channel out of range");
         }
-        let mut events_seen = vec![false; self.records.len()];
-        let graph = &self.graph;
-        if graph.node_count() != graph.node_bound() || graph.edge_count() != graph.edge_bound() {
-            return Err("evidence graph has holes");
-        }
-        for vertex in self.graph.node_indices() {
-            match self.graph[vertex] {
-                Vertex::Detached => {}
-                Vertex::Identifier(node) => {
-                    if self.vertex_of.get(node as usize) != Some(&(vertex.index() as u32)) {
-                        return Err("evidence vertex does not match its identifier");
-                    }
-                }
-                Vertex::Event(record) => {
-                    let seen = events_seen
-                        .get_mut(record as usize)
-                        .ok_or("evidence event out of range")?;
-                    if std::mem::replace(seen, true) {
-                        return Err("evidence event listed twice");
-                    }
-                    // Every neighbour must be an identifier of one profile.
-                    let mut root = None;
-                    for neighbour in self.graph.neighbors(vertex) {
-                        let node = match self.graph[neighbour] {
-                            Vertex::Identifier(node) => node,
-                            Vertex::Detached => continue,
-                            Vertex::Event(_) => return Err("evidence links two events"),
-                        };
-                        let here = root_of(node);
-                        if *root.get_or_insert(here) != here {
-                            return Err("evidence links identifiers of two profiles");
-                        }
-                    }
-                }
-            }
-        }
-        if events_seen.contains(&false) {
-            return Err("evidence event without a vertex");
-        }
-        for (node, &vertex) in self.vertex_of.iter().enumerate() {
-            let matches = vertex == NO_VERTEX
-                || self.graph.node_weight(NodeIndex::new(vertex as usize))
-                    == Some(&Vertex::Identifier(node as u32));
-            if !matches {
-                return Err("identifier points at a foreign evidence vertex");
-            }
-        }
         if self
             .records
             .iter()
             .any(|record| record.has_channel && usize::from(record.channel) >= channel_count)
         {
             return Err("evidence channel out of range");
+        }
+        // Records: non-empty runs that cover the incidences in order.
+        if self.incidences.len() >= NONE as usize {
+            return Err("evidence too large");
+        }
+        let firsts_ok = self.records.first().is_none_or(|record| record.first == 0)
+            && self
+                .records
+                .windows(2)
+                .all(|pair| pair[0].first < pair[1].first)
+            && self
+                .records
+                .last()
+                .map_or(self.incidences.is_empty(), |record| {
+                    (record.first as usize) < self.incidences.len()
+                });
+        if !firsts_ok {
+            return Err("evidence records out of order");
+        }
+        // Every identifier's list holds exactly its incidences, newest first.
+        let mut unlisted = vec![0_u32; nodes];
+        for (index, incidence) in self.incidences.iter().enumerate() {
+            if incidence.node == NONE {
+                continue;
+            }
+            let count = unlisted
+                .get_mut(incidence.node as usize)
+                .ok_or("evidence names an unknown identifier")?;
+            *count += 1;
+            if incidence.prev != NONE && incidence.prev as usize >= index {
+                return Err("evidence list out of order");
+            }
+        }
+        for (node, &newest) in self.newest.iter().enumerate() {
+            let mut incidence = newest;
+            while incidence != NONE {
+                let entry = self
+                    .incidences
+                    .get(incidence as usize)
+                    .ok_or("evidence list out of range")?;
+                if entry.node as usize != node {
+                    return Err("evidence list crosses identifiers");
+                }
+                unlisted[node] -= 1;
+                incidence = entry.prev;
+            }
+        }
+        if unlisted.iter().any(|&count| count != 0) {
+            return Err("evidence list misses a link");
+        }
+        // Late links: both directions agree and name what exists.
+        let late_links: usize = self.late_members.values().map(Vec::len).sum();
+        if late_links != self.late_records.values().map(Vec::len).sum::<usize>() {
+            return Err("late evidence links disagree");
+        }
+        if self.late_members.iter().any(|(&record, members)| {
+            record as usize >= self.records.len() || members.iter().any(|&n| n as usize >= nodes)
+        }) {
+            return Err("late evidence links disagree");
+        }
+        for (&node, records) in &self.late_records {
+            if node as usize >= nodes {
+                return Err("evidence names an unknown identifier");
+            }
+            for record in records {
+                let listed = self
+                    .late_members
+                    .get(record)
+                    .is_some_and(|members| members.contains(&node));
+                if !listed || *record as usize >= self.records.len() {
+                    return Err("late evidence links disagree");
+                }
+            }
+        }
+        // Every event links identifiers of one profile.
+        for record in 0..self.records.len() as u32 {
+            let members = self.members(record, None);
+            if members.windows(2).any(|pair| pair[0] == pair[1]) {
+                return Err("evidence event lists an identifier twice");
+            }
+            if let Some(&first) = members.first() {
+                let root = root_of(first);
+                if members.iter().any(|&member| root_of(member) != root) {
+                    return Err("evidence links identifiers of two profiles");
+                }
+            }
         }
         let mut start = 0;
         for record in &self.records {

@@ -21,7 +21,8 @@ use crate::resolver::{
 use crate::union_find::UnionFind;
 
 const MAGIC: &[u8; 8] = b"IDSTITCH";
-const VERSION: u16 = 2;
+/// 3: the evidence is stored as incidence lists instead of a petgraph graph.
+const VERSION: u16 = 3;
 const HEADER_LEN: usize = 8 + 2 + 2 + 8 + 32;
 
 /// The state as written. Field order is the format: postcard is positional,
