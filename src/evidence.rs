@@ -127,7 +127,7 @@ const NONE: u32 = u32::MAX;
 /// The evidence: a bipartite graph of identifiers and events, stored as
 /// append-only incidence lists.
 ///
-/// A general graph type (petgraph's `StableGraph` until 0.1) spends a vertex
+/// A general graph type (petgraph's `StableGraph`, which this replaced) spends a vertex
 /// on each identifier and on each event and 16 bytes on each edge, and
 /// touches three scattered places per edge on insert. Here an event costs
 /// one record and 8 bytes per identifier, written at the end of two vectors,
