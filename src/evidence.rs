@@ -148,28 +148,37 @@ pub(crate) struct Evidence {
     /// record → identifiers added, and identifier → records. Rare.
     late_members: BTreeMap<u32, Vec<u32>>,
     late_records: BTreeMap<u32, Vec<u32>>,
-    /// Union-find node → what the graph does not hold about it: its
-    /// single-identifier events, and how often it joined separate groups.
-    nodes: Vec<NodeStats>,
+    /// Union-find node → how often it joined separate groups.
+    joins: Vec<Joins>,
+    /// Union-find node → the events that carried it alone, for the nodes
+    /// that had any.
+    #[serde(with = "by_node")]
+    singles: HashMap<u32, Singles, PrehashedState>,
     /// Channels numbered 64 and up of single-identifier events, by node:
-    /// rare, so kept out of the dense [`NodeStats`].
+    /// rare, so kept out of [`Singles`].
     more_channels: BTreeMap<u32, ChannelSet>,
 }
 
-/// Per identifier: the events that carried it alone (they are not graph
-/// vertices, but a split must know whose they are) and its join counts, the
-/// cheap trigger for the generic-value check. 32 bytes: one per identifier.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct NodeStats {
-    events: u32,
+/// Per identifier: how often it joined separate groups, the cheap trigger
+/// for the generic-value check. 4 bytes: one per identifier.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct Joins {
     /// Events that put this identifier together with an identifier of
     /// another profile, or a new one (saturating).
     joins: u16,
     /// Of those, the links held back for review: the profiles it would
     /// have joined had a limit not stopped it (saturating).
     held: u8,
-    /// Whether any of its single-identifier events had a time; `first` and
-    /// `last` mean nothing until one has.
+}
+
+/// The events that carried one identifier alone. They are not records,
+/// but a split must know whose they are. Kept only for identifiers that
+/// had such events.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Singles {
+    events: u32,
+    /// Whether any of the events had a time; `first` and `last` mean
+    /// nothing until one has.
     timed: bool,
     first: i64,
     last: i64,
@@ -177,7 +186,7 @@ pub(crate) struct NodeStats {
     channels: u64,
 }
 
-impl NodeStats {
+impl Singles {
     pub(crate) fn events(&self) -> u64 {
         u64::from(self.events)
     }
@@ -189,9 +198,36 @@ impl NodeStats {
     pub(crate) fn last_seen(&self) -> Option<Timestamp> {
         self.timed.then(|| Timestamp::from_unix_millis(self.last))
     }
+}
 
-    pub(crate) fn held(&self) -> u32 {
-        u32::from(self.held)
+/// Serializes a map keyed by node in ascending key order, so that equal
+/// maps give equal bytes whatever their insertion history.
+mod by_node {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::{HashMap, PrehashedState};
+
+    pub(super) fn serialize<V: Serialize, S: Serializer>(
+        map: &HashMap<u32, V, PrehashedState>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let mut entries: Vec<(&u32, &V)> = map.iter().collect();
+        entries.sort_unstable_by_key(|&(node, _)| *node);
+        serializer.collect_seq(entries)
+    }
+
+    pub(super) fn deserialize<'de, V: Deserialize<'de>, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<HashMap<u32, V, PrehashedState>, D::Error> {
+        let entries: Vec<(u32, V)> = Vec::deserialize(deserializer)?;
+        let mut map = HashMap::with_capacity_and_hasher(entries.len(), PrehashedState);
+        for (node, value) in entries {
+            if map.insert(node, value).is_some() {
+                return Err(D::Error::custom("evidence lists an identifier twice"));
+            }
+        }
+        Ok(map)
     }
 }
 
@@ -222,12 +258,12 @@ impl Evidence {
     /// Registers union-find nodes up to `len` (new nodes are not linked yet).
     pub(crate) fn grow(&mut self, len: usize) {
         self.newest.resize(len, NONE);
-        self.nodes.resize_with(len, NodeStats::default);
+        self.joins.resize(len, Joins::default());
     }
 
     /// Records an event that carried `node` as its only linked identifier.
     pub(crate) fn record_single(&mut self, node: u32, ts: Option<Timestamp>, channel: Option<u16>) {
-        let stats = &mut self.nodes[node as usize];
+        let stats = self.singles.entry(node).or_default();
         stats.events = stats.events.saturating_add(1);
         if let Some(ts) = ts {
             let ms = ts.unix_millis();
@@ -245,13 +281,19 @@ impl Evidence {
         }
     }
 
-    pub(crate) fn stats(&self, node: u32) -> &NodeStats {
-        &self.nodes[node as usize]
+    /// The events that carried `node` alone.
+    pub(crate) fn singles(&self, node: u32) -> Singles {
+        self.singles.get(&node).copied().unwrap_or_default()
+    }
+
+    /// How many of `node`'s links were held back for review.
+    pub(crate) fn held(&self, node: u32) -> u32 {
+        u32::from(self.joins[node as usize].held)
     }
 
     /// The channels of `node`'s single-identifier events.
     pub(crate) fn channels(&self, node: u32) -> ChannelSet {
-        let mut channels = ChannelSet::from_bits(self.nodes[node as usize].channels);
+        let mut channels = ChannelSet::from_bits(self.singles(node).channels);
         if let Some(more) = self.more_channels.get(&node) {
             channels.union_with(more);
         }
@@ -260,20 +302,21 @@ impl Evidence {
 
     /// Counts one more join for `node`; returns the new count.
     pub(crate) fn add_join(&mut self, node: u32) -> u32 {
-        let joins = &mut self.nodes[node as usize].joins;
+        let joins = &mut self.joins[node as usize].joins;
         *joins = joins.saturating_add(1);
         u32::from(*joins)
     }
 
     /// Counts one more link of `node` held back for review.
     pub(crate) fn add_held(&mut self, node: u32) {
-        let held = &mut self.nodes[node as usize].held;
+        let held = &mut self.joins[node as usize].held;
         *held = held.saturating_add(1);
     }
 
     /// Forgets what is known about `node` alone: its single-identifier events.
     pub(crate) fn clear_stats(&mut self, node: u32) {
-        self.nodes[node as usize] = NodeStats::default();
+        self.joins[node as usize] = Joins::default();
+        self.singles.remove(&node);
         self.more_channels.remove(&node);
     }
 
@@ -439,8 +482,9 @@ impl Evidence {
                 }
             }
             None => {
-                let stats = &mut self.nodes[kept as usize];
-                stats.events = stats.events.saturating_sub(1);
+                if let Some(stats) = self.singles.get_mut(&kept) {
+                    stats.events = stats.events.saturating_sub(1);
+                }
                 self.record(&[kept, held], record);
             }
         }
@@ -520,14 +564,14 @@ impl Evidence {
         channel_count: usize,
         root_of: impl Fn(u32) -> u32,
     ) -> Result<(), &'static str> {
-        if self.newest.len() != nodes || self.nodes.len() != nodes {
+        if self.newest.len() != nodes || self.joins.len() != nodes {
             return Err("evidence covers a different number of identifiers");
         }
         let channel_bits_ok = |bits: u64| channel_count >= 64 || bits >> channel_count == 0;
         if self
-            .nodes
+            .singles
             .iter()
-            .any(|stats| !channel_bits_ok(stats.channels))
+            .any(|(&node, stats)| node as usize >= nodes || !channel_bits_ok(stats.channels))
             || self.more_channels.iter().any(|(&node, set)| {
                 node as usize >= nodes || set.iter().any(|c| usize::from(c) >= channel_count)
             })
@@ -655,9 +699,9 @@ mod tests {
     }
 
     #[test]
-    fn node_stats_stay_small() {
+    fn join_counts_stay_small() {
         // One per identifier: its size is a cost per identifier.
-        assert_eq!(size_of::<NodeStats>(), 32);
+        assert_eq!(size_of::<Joins>(), 4);
     }
 
     #[test]
@@ -668,7 +712,7 @@ mod tests {
         evidence.record_single(0, None, Some(70));
         evidence.record_single(0, ts(9), Some(3));
         evidence.record_single(0, ts(-4), None);
-        let stats = evidence.stats(0);
+        let stats = evidence.singles(0);
         assert_eq!(
             (stats.events(), stats.first_seen(), stats.last_seen()),
             (3, ts(-4), ts(9))

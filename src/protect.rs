@@ -621,7 +621,7 @@ impl Resolver {
             .count();
         let persons = u32::try_from(persons)
             .unwrap_or(u32::MAX)
-            .saturating_add(evidence.stats(node).held());
+            .saturating_add(evidence.held(node));
         (persons > threshold).then_some(persons)
     }
 
@@ -665,7 +665,10 @@ impl Resolver {
             parts.into_iter().map(|part| self.install(&part)).collect();
         let erased_events = match how {
             Detach::Forget => {
-                self.evidence.as_ref().map_or(0, |e| e.stats(node).events()) + emptied
+                self.evidence
+                    .as_ref()
+                    .map_or(0, |e| e.singles(node).events())
+                    + emptied
             }
             Detach::Generic { .. } => 0,
         };
@@ -845,7 +848,7 @@ impl Resolver {
             }
         };
         for &node in &part.nodes {
-            let stats = evidence.stats(node);
+            let stats = evidence.singles(node);
             if stats.events() > 0 {
                 event_count += stats.events();
                 first_seen = min_some(first_seen, stats.first_seen());
