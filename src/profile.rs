@@ -153,52 +153,98 @@ impl Profile {
 }
 
 /// What a profile knows beyond its members; held once per live profile, at
-/// its union-find root.
+/// its union-find root. Times are stored as bare milliseconds with a flag
+/// byte instead of three `Option<Timestamp>`s: one state per profile, so
+/// its size is a cost per profile (80 bytes plus the kind counts).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct ProfileState {
     pub(crate) id: ProfileId,
+    pub(crate) event_count: u64,
+    /// The time of the anchor's earliest event, when [`ANCHOR_TIMED`].
+    anchor_ms: i64,
+    /// The first and last event times, when [`SEEN_TIMED`].
+    first_ms: i64,
+    last_ms: i64,
+    pub(crate) channels: ChannelSet,
+    /// Distinct identifiers per limited kind, in the order of the
+    /// resolver's limits; empty when there are no limits.
+    pub(crate) kind_counts: Box<[u32]>,
     /// The node whose key the id is derived from: the identifier of the
     /// earliest event (ties and untimed events: the smallest key). Being a
     /// function of the events, not of their arrival order, it makes ids
     /// order-independent.
     pub(crate) anchor: u32,
-    /// The time of the anchor's earliest event; `None` when no event of the
-    /// profile had a time.
-    pub(crate) anchor_ts: Option<Timestamp>,
-    pub(crate) event_count: u64,
-    pub(crate) first_seen: Option<Timestamp>,
-    pub(crate) last_seen: Option<Timestamp>,
-    pub(crate) channels: ChannelSet,
-    /// Distinct identifiers per limited kind, in the order of the
-    /// resolver's limits; empty when there are no limits.
-    pub(crate) kind_counts: Vec<u32>,
+    /// [`ANCHOR_TIMED`] and [`SEEN_TIMED`].
+    timed: u8,
 }
+
+/// The profile's anchor event had a time.
+const ANCHOR_TIMED: u8 = 1;
+/// Some event of the profile had a time.
+const SEEN_TIMED: u8 = 2;
 
 impl ProfileState {
     pub(crate) fn new(id: ProfileId, anchor: u32, anchor_ts: Option<Timestamp>) -> Self {
-        ProfileState {
+        let mut state = ProfileState {
             id,
-            anchor,
-            anchor_ts,
             event_count: 0,
-            first_seen: None,
-            last_seen: None,
+            anchor_ms: 0,
+            first_ms: 0,
+            last_ms: 0,
             channels: ChannelSet::default(),
-            kind_counts: Vec::new(),
+            kind_counts: Box::default(),
+            anchor,
+            timed: 0,
+        };
+        state.set_anchor(anchor, anchor_ts);
+        state
+    }
+
+    /// The time of the anchor's earliest event; `None` when no event of the
+    /// profile had a time.
+    pub(crate) fn anchor_ts(&self) -> Option<Timestamp> {
+        (self.timed & ANCHOR_TIMED != 0).then(|| Timestamp::from_unix_millis(self.anchor_ms))
+    }
+
+    pub(crate) fn set_anchor(&mut self, anchor: u32, ts: Option<Timestamp>) {
+        self.anchor = anchor;
+        self.anchor_ms = ts.map_or(0, Timestamp::unix_millis);
+        self.timed = (self.timed & !ANCHOR_TIMED) | if ts.is_some() { ANCHOR_TIMED } else { 0 };
+    }
+
+    pub(crate) fn first_seen(&self) -> Option<Timestamp> {
+        (self.timed & SEEN_TIMED != 0).then(|| Timestamp::from_unix_millis(self.first_ms))
+    }
+
+    pub(crate) fn last_seen(&self) -> Option<Timestamp> {
+        (self.timed & SEEN_TIMED != 0).then(|| Timestamp::from_unix_millis(self.last_ms))
+    }
+
+    /// Widens the first and last times to cover `first..=last` (both or
+    /// neither known).
+    pub(crate) fn widen_seen(&mut self, first: Option<Timestamp>, last: Option<Timestamp>) {
+        let (Some(first), Some(last)) = (first, last) else {
+            return;
+        };
+        let (first, last) = (first.unix_millis(), last.unix_millis());
+        if self.timed & SEEN_TIMED == 0 {
+            (self.first_ms, self.last_ms) = (first, last);
+            self.timed |= SEEN_TIMED;
+        } else {
+            self.first_ms = self.first_ms.min(first);
+            self.last_ms = self.last_ms.max(last);
         }
     }
 
     pub(crate) fn absorb(&mut self, other: &ProfileState) {
         self.event_count += other.event_count;
-        self.first_seen = min_some(self.first_seen, other.first_seen);
-        self.last_seen = self.last_seen.max(other.last_seen);
+        self.widen_seen(other.first_seen(), other.last_seen());
         self.channels.union_with(&other.channels);
     }
 
     pub(crate) fn record_event(&mut self, ts: Option<Timestamp>, channel: Option<u16>) {
         self.event_count += 1;
-        self.first_seen = min_some(self.first_seen, ts);
-        self.last_seen = self.last_seen.max(ts);
+        self.widen_seen(ts, ts);
         if let Some(channel) = channel {
             self.channels.insert(channel);
         }
@@ -219,28 +265,29 @@ pub(crate) fn min_some<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct ChannelSet {
     bits: u64,
-    more: Vec<u16>,
+    /// Boxed: rare, and a bare `Vec` would cost every profile 24 bytes.
+    more: Option<Box<Vec<u16>>>,
 }
 
 impl ChannelSet {
     pub(crate) fn from_bits(bits: u64) -> Self {
-        ChannelSet {
-            bits,
-            more: Vec::new(),
-        }
+        ChannelSet { bits, more: None }
     }
 
     pub(crate) fn insert(&mut self, channel: u16) {
         if channel < 64 {
             self.bits |= 1 << channel;
-        } else if let Err(at) = self.more.binary_search(&channel) {
-            self.more.insert(at, channel);
+        } else {
+            let more = self.more.get_or_insert_default();
+            if let Err(at) = more.binary_search(&channel) {
+                more.insert(at, channel);
+            }
         }
     }
 
     pub(crate) fn union_with(&mut self, other: &ChannelSet) {
         self.bits |= other.bits;
-        for &channel in &other.more {
+        for &channel in other.more.iter().flat_map(|more| more.iter()) {
             self.insert(channel);
         }
     }
@@ -248,7 +295,7 @@ impl ChannelSet {
     pub(crate) fn iter(&self) -> impl Iterator<Item = u16> + '_ {
         (0..64)
             .filter(|bit| self.bits & (1 << bit) != 0)
-            .chain(self.more.iter().copied())
+            .chain(self.more.iter().flat_map(|more| more.iter().copied()))
     }
 }
 
@@ -270,12 +317,13 @@ mod tests {
         let ts = |ms| Some(Timestamp::from_unix_millis(ms));
         let mut a = ProfileState::new(ProfileId(1), 0, None);
         a.event_count = 1;
+        assert_eq!(size_of::<ProfileState>(), 80);
         let mut b = a.clone();
         b.record_event(ts(5), Some(2));
         b.record_event(ts(9), None);
         a.absorb(&b);
         assert_eq!(
-            (a.event_count, a.first_seen, a.last_seen),
+            (a.event_count, a.first_seen(), a.last_seen()),
             (4, ts(5), ts(9))
         );
         assert_eq!(a.channels.iter().collect::<Vec<_>>(), vec![2]);

@@ -694,7 +694,7 @@ impl Resolver {
             }
         };
         let split = (into.len() != 1 || into[0].0.id != old.id).then(|| {
-            into.sort_by_key(|(state, _)| self.anchor_order(state.anchor_ts, state.anchor));
+            into.sort_by_key(|(state, _)| self.anchor_order(state.anchor_ts(), state.anchor));
             SplitRecord {
                 from: old.id,
                 parts: into.into_iter().map(|(state, _)| state.id).collect(),
@@ -778,8 +778,8 @@ impl Resolver {
             .profiles
             .remove(&held_root)
             .unwrap_or_else(|| unreachable!("checked by the caller"));
-        let (first, second) = if self.anchor_order(kept.anchor_ts, kept.anchor)
-            <= self.anchor_order(held.anchor_ts, held.anchor)
+        let (first, second) = if self.anchor_order(kept.anchor_ts(), kept.anchor)
+            <= self.anchor_order(held.anchor_ts(), held.anchor)
         {
             (kept, held)
         } else {
@@ -790,10 +790,9 @@ impl Resolver {
         // only if its time beats both anchors (the rest of the event was
         // counted already).
         if self.anchor_order(record.ts, record.held)
-            < self.anchor_order(first.anchor_ts, first.anchor)
+            < self.anchor_order(first.anchor_ts(), first.anchor)
         {
-            state.anchor = record.held;
-            state.anchor_ts = record.ts;
+            state.set_anchor(record.held, record.ts);
             state.id = self.profile_id_for(record.held);
         }
         state.absorb(&second);
@@ -886,16 +885,11 @@ impl Resolver {
             root = self.nodes.sets.link_roots(root, node);
         }
         let id = self.profile_id_for(anchor);
-        let state = ProfileState {
-            id,
-            anchor,
-            anchor_ts,
-            event_count,
-            first_seen,
-            last_seen,
-            channels,
-            kind_counts,
-        };
+        let mut state = ProfileState::new(id, anchor, anchor_ts);
+        state.event_count = event_count;
+        state.widen_seen(first_seen, last_seen);
+        state.channels = channels;
+        state.kind_counts = kind_counts.into_boxed_slice();
         self.profiles.insert(root, state.clone());
         (state, root)
     }

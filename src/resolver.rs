@@ -1081,7 +1081,7 @@ impl Resolver {
             // updated where it is; linking singletons never moves a root.
             let (old_id, old_anchor, old_order) = {
                 let state = &self.profiles[&root];
-                let order = self.anchor_order(state.anchor_ts, state.anchor);
+                let order = self.anchor_order(state.anchor_ts(), state.anchor);
                 (state.id, state.anchor, order)
             };
             let earlier = self.anchor_order(event.ts(), event_anchor) < old_order;
@@ -1095,7 +1095,7 @@ impl Resolver {
                 unreachable!("every root holds a profile");
             };
             if earlier {
-                (state.anchor, state.anchor_ts) = (event_anchor, event.ts());
+                state.set_anchor(event_anchor, event.ts());
             }
             if let Some(id) = new_id {
                 state.id = id;
@@ -1115,14 +1115,14 @@ impl Resolver {
                     .profiles
                     .remove(&root)
                     .unwrap_or_else(|| unreachable!("every root holds a profile"));
-                if self.anchor_order(state.anchor_ts, state.anchor)
+                if self.anchor_order(state.anchor_ts(), state.anchor)
                     < self.anchor_order(anchor.0, anchor.1)
                 {
-                    anchor = (state.anchor_ts, state.anchor);
+                    anchor = (state.anchor_ts(), state.anchor);
                 }
                 merged.push((state, via));
             }
-            merged.sort_by_key(|(state, _)| self.anchor_order(state.anchor_ts, state.anchor));
+            merged.sort_by_key(|(state, _)| self.anchor_order(state.anchor_ts(), state.anchor));
             // The oldest merged profile keeps its id unless the event itself is
             // older; only then is an id hashed.
             let id = match merged.first() {
@@ -1133,10 +1133,9 @@ impl Resolver {
             // Reuse a merged profile's buffer: no allocation per event.
             state.kind_counts = match merged.first_mut() {
                 Some((first, _)) => std::mem::take(&mut first.kind_counts),
-                None => Vec::with_capacity(counts.len()),
+                None => counts.as_slice().into(),
             };
-            state.kind_counts.clear();
-            state.kind_counts.extend_from_slice(counts);
+            state.kind_counts.copy_from_slice(counts);
             // None or two and more profiles here: a lone one took the branch
             // above, so every other id is retired by a merge.
             for (other, via) in merged.iter() {
@@ -1276,7 +1275,10 @@ impl Resolver {
         }
         let id = self.profile_id_for(node);
         let mut state = ProfileState::new(id, node, None);
-        state.kind_counts = self.rules.counts_of_one(self.nodes.kinds[node as usize]);
+        state.kind_counts = self
+            .rules
+            .counts_of_one(self.nodes.kinds[node as usize])
+            .into_boxed_slice();
         state
     }
 
@@ -1488,7 +1490,7 @@ impl Resolver {
         let mut roots: Vec<(AnchorOrder, u32)> = self
             .profiles
             .iter()
-            .map(|(&root, state)| (self.anchor_order(state.anchor_ts, state.anchor), root))
+            .map(|(&root, state)| (self.anchor_order(state.anchor_ts(), state.anchor), root))
             .collect();
         roots.sort_unstable();
         roots.into_iter().map(|(_, root)| self.view(root))
@@ -1606,8 +1608,8 @@ impl Resolver {
             identifiers,
             event_count: state.event_count,
             channels,
-            first_seen: state.first_seen,
-            last_seen: state.last_seen,
+            first_seen: state.first_seen(),
+            last_seen: state.last_seen(),
         }
     }
 
