@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release --example resolve -- [--rejects FILE] [--region CC] [--hashed]
-//!     [--secret-env VAR] [--no-protect] [--generic FILE] [--review FILE] [FILE]
+//!     [--secret-env VAR] [--no-protect] [--fuzzy] [--generic FILE] [--review FILE] [FILE]
 //! ```
 //!
 //! The resolver's default protection is on: values that join too many people
@@ -11,7 +11,9 @@
 //! linking, and links that would give a profile too many emails, phones or
 //! loyalty cards wait for review. `--generic` and `--review` write those out
 //! as JSON Lines; `--no-protect` turns protection and the blocklist off, for
-//! comparison with plain transitive merging.
+//! comparison with plain transitive merging. `--fuzzy` adds the built-in
+//! fuzzy match rules (email typos, name and place, phone digit slips): sure
+//! matches merge, likely ones go to the review queue.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -21,6 +23,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use idstitch::fuzzy::FuzzyConfig;
 use idstitch::jsonl::{EventReader, ProfileRecord, RejectRecord};
 use idstitch::{
     Blocklist, ErrorKind, GenericValue, ProfileId, ProfileIdentifier, Protection, Region,
@@ -29,7 +32,7 @@ use idstitch::{
 
 const USAGE: &str = "\
 usage: resolve [--rejects FILE] [--region CC] [--hashed] [--secret-env VAR]
-               [--no-protect] [--generic FILE] [--review FILE] [FILE]
+               [--no-protect] [--fuzzy] [--generic FILE] [--review FILE] [FILE]
 
 Reads events as JSON Lines from FILE (or stdin) and writes one unified profile
 per line to stdout, and one reject record per line to stderr (or --rejects FILE).
@@ -42,15 +45,19 @@ per line to stdout, and one reject record per line to stderr (or --rejects FILE)
                     (default IDSTITCH_SECRET; 64 hex digits, or a passphrase)
   --no-protect      plain transitive merging, for comparison: no generic values,
                     no per-profile limits, no blocklist
+  --fuzzy           also link by the built-in fuzzy rules (email typos, name and
+                    place, phone digit slips): a score at or above 0.95 merges,
+                    one from 0.80 goes to the review queue
   --generic FILE    write the values marked generic to FILE, one JSON object per
                     line: type, value (null with --hashed), key, profiles joined
                     when marked, later events that carried it with others
   --review FILE     write the links held back for review to FILE, one JSON
                     object per line: event, kept and held identifier, their
-                    profiles, reason, kind and limit
+                    profiles, reason (limit_exceeded with kind and limit, or
+                    fuzzy_match with rule and score)
 
 The summary on stderr counts events, profiles, rejects, generic values and
-links for review.";
+links for review, and with --fuzzy the comparisons made.";
 
 /// Used when no secret is given, so that a first run works; not private.
 /// Lines read, parsed and observed together: enough to keep both cores busy.
@@ -65,6 +72,7 @@ struct Options {
     hashed: bool,
     secret_env: String,
     no_protect: bool,
+    fuzzy: bool,
     generic: Option<String>,
     review: Option<String>,
 }
@@ -107,6 +115,7 @@ fn parse_args() -> Result<Option<Options>, Failure> {
         hashed: false,
         secret_env: "IDSTITCH_SECRET".into(),
         no_protect: false,
+        fuzzy: false,
         generic: None,
         review: None,
     };
@@ -124,6 +133,7 @@ fn parse_args() -> Result<Option<Options>, Failure> {
             "-h" | "--help" => return Ok(None),
             "--hashed" => options.hashed = true,
             "--no-protect" => options.no_protect = true,
+            "--fuzzy" => options.fuzzy = true,
             "--generic" => options.generic = Some(value("--generic")?),
             "--review" => options.review = Some(value("--review")?),
             "--rejects" => options.rejects = Some(value("--rejects")?),
@@ -232,6 +242,9 @@ fn run() -> Result<(), Failure> {
         builder = builder
             .protection(Protection::none())
             .blocklist(Blocklist::none());
+    }
+    if options.fuzzy {
+        builder = builder.fuzzy(FuzzyConfig::default());
     }
     let mut resolver = builder.build();
 
@@ -361,6 +374,12 @@ fn run() -> Result<(), Failure> {
         review.len(),
         start.elapsed().as_secs_f64()
     );
+    if let Some(stats) = resolver.fuzzy_stats() {
+        eprintln!(
+            "resolve: fuzzy: {} comparisons for {} events, at most {} for one event; {} events reached the cap",
+            stats.comparisons, stats.records, stats.most_comparisons, stats.capped
+        );
+    }
     Ok(())
 }
 
@@ -419,6 +438,10 @@ struct ReviewLine<'a> {
     reason: &'static str,
     kind: Option<&'a str>,
     limit: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    score: Option<f64>,
 }
 
 impl<'a> ReviewLine<'a> {
@@ -429,7 +452,12 @@ impl<'a> ReviewLine<'a> {
             ReviewReason::LimitExceeded { kind, limit } => {
                 ("limit_exceeded", Some(kind.as_str()), Some(*limit))
             }
+            ReviewReason::FuzzyMatch { .. } => ("fuzzy_match", None, None),
             _ => ("other", None, None),
+        };
+        let (rule, score) = match item.reason() {
+            ReviewReason::FuzzyMatch { rule, score } => (Some(rule.as_str()), Some(score.get())),
+            _ => (None, None),
         };
         ReviewLine {
             event: item.event(),
@@ -440,6 +468,8 @@ impl<'a> ReviewLine<'a> {
             reason,
             kind,
             limit,
+            rule,
+            score,
         }
     }
 }

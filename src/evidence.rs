@@ -85,6 +85,15 @@ impl Link {
 pub enum LinkRule {
     /// Both identifiers were seen in the same event.
     SameEvent,
+    /// A fuzzy match rule found the event's identifiers and attributes
+    /// alike enough to merge at or above its `auto_merge` threshold (see
+    /// [`fuzzy`](crate::fuzzy)).
+    Fuzzy {
+        /// The rule's [`name`](crate::fuzzy::MatchRule::name).
+        rule: String,
+        /// Its score.
+        score: crate::fuzzy::Score,
+    },
 }
 
 /// Why an event's identifiers are linked: the event, as recorded.
@@ -157,6 +166,12 @@ pub(crate) struct Evidence {
     /// Channels numbered 64 and up of single-identifier events, by node:
     /// rare, so kept out of [`Singles`].
     more_channels: BTreeMap<u32, ChannelSet>,
+    /// Records made by a fuzzy match rule: record → (rule, score). The
+    /// others are links of identifiers seen in the same event.
+    fuzzy: BTreeMap<u32, (u16, f64)>,
+    /// The names of the fuzzy rules in `fuzzy`, so that a restored
+    /// resolver still explains its links.
+    rule_names: Vec<String>,
 }
 
 /// Per identifier: how often it joined separate groups, the cheap trigger
@@ -465,6 +480,44 @@ impl Evidence {
         }
     }
 
+    /// Records a fuzzy link: `rule` scored `event`'s identifiers at `node`
+    /// and an earlier event's at `candidate` alike.
+    pub(crate) fn record_fuzzy(
+        &mut self,
+        node: u32,
+        candidate: u32,
+        record: EventRecord<'_>,
+        rule: &str,
+        score: crate::fuzzy::Score,
+    ) {
+        let rule = match self.rule_names.iter().position(|name| name == rule) {
+            Some(at) => at,
+            None => {
+                self.rule_names.push(rule.to_owned());
+                self.rule_names.len() - 1
+            }
+        };
+        let index = self.records.len() as u32;
+        self.record(&[node, candidate], record);
+        self.fuzzy.insert(index, (rule as u16, score.get()));
+    }
+
+    /// Whether `record` is a fuzzy link rather than an event's identifiers.
+    pub(crate) fn is_fuzzy(&self, record: u32) -> bool {
+        self.fuzzy.contains_key(&record)
+    }
+
+    /// The rule behind `record`.
+    pub(crate) fn rule_of(&self, record: u32) -> LinkRule {
+        match self.fuzzy.get(&record) {
+            None => LinkRule::SameEvent,
+            Some(&(rule, score)) => LinkRule::Fuzzy {
+                rule: self.rule_names[usize::from(rule)].clone(),
+                score: crate::fuzzy::Score::clamped(score),
+            },
+        }
+    }
+
     /// Adds a link made after its event was recorded (a held-back link,
     /// once no limit stops it): `held` joins the event's record, or, when
     /// the event linked only `kept`, the event becomes a record of both and
@@ -473,7 +526,7 @@ impl Evidence {
         let existing = self
             .records_of(kept)
             .into_iter()
-            .find(|&r| self.record_at(r).event == record.event);
+            .find(|&r| !self.fuzzy.contains_key(&r) && self.record_at(r).event == record.event);
         match existing {
             Some(existing) => {
                 if !self.members(existing, None).contains(&held) {
@@ -670,6 +723,14 @@ impl Evidence {
                     return Err("evidence links identifiers of two profiles");
                 }
             }
+        }
+        let fuzzy_ok = self.fuzzy.iter().all(|(&record, &(rule, score))| {
+            (record as usize) < self.records.len()
+                && usize::from(rule) < self.rule_names.len()
+                && (0.0..=1.0).contains(&score)
+        });
+        if !fuzzy_ok || self.rule_names.len() > usize::from(u16::MAX) {
+            return Err("evidence names an unknown fuzzy rule");
         }
         let mut start = 0;
         for record in &self.records {

@@ -81,7 +81,10 @@ mod api;
 mod error;
 mod event;
 mod evidence;
+pub mod fuzzy;
+mod fuzzy_link;
 mod identifier;
+pub mod journey;
 #[cfg(feature = "jsonl")]
 pub mod jsonl;
 mod key;

@@ -305,6 +305,15 @@ pub enum ReviewReason {
         /// The limit.
         limit: u32,
     },
+    /// A fuzzy match rule scored the two alike, but below its `auto_merge`
+    /// threshold, or a merge would break a limit (see
+    /// [`fuzzy`](crate::fuzzy)).
+    FuzzyMatch {
+        /// The rule's [`name`](crate::fuzzy::MatchRule::name).
+        rule: String,
+        /// Its score.
+        score: crate::fuzzy::Score,
+    },
 }
 
 /// A review item as stored: nodes, resolved to identifiers when shown.
@@ -318,6 +327,10 @@ pub(crate) struct ReviewRecord {
     /// The event's time and channel, for the evidence if the link is made.
     pub(crate) ts: Option<Timestamp>,
     pub(crate) channel: Option<u16>,
+    /// For a fuzzy suggestion, the rule's name and the score's bits
+    /// (`kind` and `limit` then mean nothing). Suggestions wait for a
+    /// person: no split links them on its own.
+    pub(crate) fuzzy: Option<(String, u64)>,
 }
 
 /// One profile that became several: from a forgotten identifier or one
@@ -507,6 +520,9 @@ impl Resolver {
                 erased_events: 0,
             });
         };
+        if let Some(fuzzy) = &mut self.fuzzy {
+            fuzzy.forget(node);
+        }
         let detached = self.detach(node, Detach::Forget);
         self.generic.remove(&node);
         if let Some(split) = &detached.split {
@@ -564,9 +580,15 @@ impl Resolver {
             held: self.identifier_at(record.held)?,
             kept_profile: self.profile_state_of(record.kept).map(|s| s.id),
             held_profile: self.profile_state_of(record.held).map(|s| s.id),
-            reason: ReviewReason::LimitExceeded {
-                kind: self.kind_of(record.kind)?,
-                limit: record.limit,
+            reason: match &record.fuzzy {
+                Some((rule, score)) => ReviewReason::FuzzyMatch {
+                    rule: rule.clone(),
+                    score: crate::fuzzy::Score::clamped(f64::from_bits(*score)),
+                },
+                None => ReviewReason::LimitExceeded {
+                    kind: self.kind_of(record.kind)?,
+                    limit: record.limit,
+                },
             },
         })
     }
@@ -643,6 +665,10 @@ impl Resolver {
         // generic value's own profile.
         let mut emptied = 0;
         for (record, remaining) in &records {
+            if evidence.is_fuzzy(*record) {
+                // Links two events; neither is found through it.
+                continue;
+            }
             let Some(&other) = remaining.first() else {
                 emptied += 1;
                 if let Detach::Generic { .. } = how {
@@ -739,15 +765,7 @@ impl Resolver {
             if kept_root == held_root {
                 continue;
             }
-            let (Some(kept), Some(held)) =
-                (self.profiles.get(&kept_root), self.profiles.get(&held_root))
-            else {
-                continue;
-            };
-            let fits = (0..self.rules.limits.len()).all(|slot| {
-                kept.kind_counts[slot] + held.kind_counts[slot] <= self.rules.limits[slot].1
-            });
-            if !fits {
+            if record.fuzzy.is_some() || !self.limits_allow(kept_root, held_root) {
                 waiting.push(record);
                 continue;
             }
@@ -762,6 +780,16 @@ impl Resolver {
         merges
     }
 
+    /// Whether the profiles at two roots may merge without breaking a
+    /// limit.
+    pub(crate) fn limits_allow(&self, a_root: u32, b_root: u32) -> bool {
+        let (Some(a), Some(b)) = (self.profiles.get(&a_root), self.profiles.get(&b_root)) else {
+            return false;
+        };
+        (0..self.rules.limits.len())
+            .all(|slot| a.kind_counts[slot] + b.kind_counts[slot] <= self.rules.limits[slot].1)
+    }
+
     /// Makes a held-back link: merges the two profiles and adds the link to
     /// the evidence of the event that saw it.
     fn link_reviewed(
@@ -769,6 +797,39 @@ impl Resolver {
         kept_root: u32,
         held_root: u32,
         record: &ReviewRecord,
+    ) -> Vec<MergeRecord> {
+        let merges = self.join_profiles(
+            kept_root,
+            held_root,
+            Some((record.held, record.ts)),
+            &record.event,
+            record.held,
+        );
+        if let Some(evidence) = &mut self.evidence {
+            evidence.attach(
+                record.kept,
+                record.held,
+                EventRecord {
+                    event: &record.event,
+                    channel: record.channel,
+                    ts: record.ts,
+                },
+            );
+        }
+        merges
+    }
+
+    /// Merges the live profiles at two roots; the earlier anchor keeps its
+    /// id. `late_anchor` is a node of an event counted already, with that
+    /// event's time, that may now anchor the merged profile. Returns the
+    /// merges, naming `event` and the identifier at `via`.
+    pub(crate) fn join_profiles(
+        &mut self,
+        kept_root: u32,
+        held_root: u32,
+        late_anchor: Option<(u32, Option<Timestamp>)>,
+        event: &str,
+        via: u32,
     ) -> Vec<MergeRecord> {
         let kept = self
             .profiles
@@ -786,14 +847,11 @@ impl Resolver {
             (held, kept)
         };
         let mut state = first.clone();
-        // The event may now anchor the profile: only through `held`, and
-        // only if its time beats both anchors (the rest of the event was
-        // counted already).
-        if self.anchor_order(record.ts, record.held)
-            < self.anchor_order(first.anchor_ts(), first.anchor)
-        {
-            state.set_anchor(record.held, record.ts);
-            state.id = self.profile_id_for(record.held);
+        if let Some((node, ts)) = late_anchor {
+            if self.anchor_order(ts, node) < self.anchor_order(first.anchor_ts(), first.anchor) {
+                state.set_anchor(node, ts);
+                state.id = self.profile_id_for(node);
+            }
         }
         state.absorb(&second);
         for (have, add) in state.kind_counts.iter_mut().zip(&second.kind_counts) {
@@ -802,25 +860,14 @@ impl Resolver {
         let root = self.nodes.sets.link_roots(kept_root, held_root);
         let survivor = state.id;
         self.profiles.insert(root, state);
-        if let Some(evidence) = &mut self.evidence {
-            evidence.attach(
-                record.kept,
-                record.held,
-                EventRecord {
-                    event: &record.event,
-                    channel: record.channel,
-                    ts: record.ts,
-                },
-            );
-        }
         [first.id, second.id]
             .into_iter()
             .filter(|&retired| retired != survivor)
             .map(|retired| MergeRecord {
                 survivor,
                 retired,
-                event: record.event.clone(),
-                via: self.nodes.keys[record.held as usize],
+                event: event.to_owned(),
+                via: self.nodes.keys[via as usize],
             })
             .collect()
     }
@@ -857,6 +904,10 @@ impl Resolver {
             }
         }
         for (record, linked) in &part.records {
+            if evidence.is_fuzzy(*record) {
+                // A link between events, each counted on its own.
+                continue;
+            }
             let record = evidence.record_at(*record);
             event_count += 1;
             first_seen = min_some(first_seen, record.ts);

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind, RejectReason};
 use crate::event::Event;
-use crate::evidence::{EventRecord, Evidence, Explanation, Link, LinkRule};
+use crate::evidence::{EventRecord, Evidence, Explanation, Link};
 use crate::identifier::{Channel, Identifier, IdentifierKind};
 use crate::key::{IdentifierKey, KeyHasher, PrehashedState, SecretKey};
 use crate::normalize::{Blocklist, CheckDigit, Context, EmailRules, Normalizer, Region};
@@ -55,6 +55,7 @@ const MAX_NODES: usize = u32::MAX as usize - 1;
 pub struct ResolverBuilder {
     secret: SecretKey,
     config: Config,
+    fuzzy: Option<crate::fuzzy::FuzzyConfig>,
 }
 
 /// Everything a resolver is configured with, except the secret.
@@ -85,6 +86,7 @@ impl ResolverBuilder {
                 tombstones: true,
                 change_log: true,
             },
+            fuzzy: None,
         }
     }
 
@@ -295,9 +297,50 @@ impl ResolverBuilder {
         self
     }
 
+    /// Turns on fuzzy matching: each event is also matched, as it arrives,
+    /// against earlier events by the rules of `config` (see
+    /// [`fuzzy`](crate::fuzzy)). A match at or above `auto_merge` merges
+    /// the two profiles, with the rule and its score as evidence
+    /// ([`LinkRule::Fuzzy`](crate::LinkRule::Fuzzy)); one from `suggest` up
+    /// to `auto_merge`, or one that would break a limit, goes to the review
+    /// queue ([`ReviewReason::FuzzyMatch`](crate::ReviewReason::FuzzyMatch)).
+    /// Fuzzy links never pass through generic values and never break
+    /// limits.
+    ///
+    /// The resolver then holds each event's normalized values and
+    /// attributes in memory, also in hashed mode, because fuzzy rules
+    /// compare values, not hashes; [`forget`](Resolver::forget) drops the
+    /// events that carried the forgotten identifier. Fuzzy matching is not
+    /// part of a snapshot: a resolver from
+    /// [`load_snapshot`](Resolver::load_snapshot) matches nothing fuzzily.
+    ///
+    /// ```
+    /// use idstitch::fuzzy::FuzzyConfig;
+    /// use idstitch::{Channel, Event, Identifier, LinkRule, ResolverBuilder, SecretKey};
+    ///
+    /// let mut resolver = ResolverBuilder::new(SecretKey::derive("s")).fuzzy(FuzzyConfig::default()).build();
+    /// let checkout = resolver.observe(&Event::new("e1")
+    ///     .with_identifier(Identifier::email("jan.devries@gmail.com"))
+    ///     .with_identifier(Identifier::cookie("ck_1")))?;
+    /// let chat = resolver.observe(&Event::new("e2")
+    ///     .with_identifier(Identifier::email("jan.devries@gmial.com"))
+    ///     .with_identifier(Identifier::chat_session(Channel::Chat, "chat_9")))?;
+    /// // One profile now; the earlier id, if it was retired, leads to it.
+    /// assert_eq!(resolver.canonical(checkout.profile()), Some(chat.profile()));
+    /// let why = resolver.explain(&Identifier::cookie("ck_1"), &Identifier::chat_session(Channel::Chat, "chat_9"))?.unwrap();
+    /// assert!(why.links().iter().any(|link| matches!(link.rule(), LinkRule::Fuzzy { rule, .. } if rule == "email_typo")));
+    /// # Ok::<(), idstitch::Error>(())
+    /// ```
+    pub fn fuzzy(mut self, config: crate::fuzzy::FuzzyConfig) -> Self {
+        self.fuzzy = Some(config);
+        self
+    }
+
     /// Builds an empty resolver.
     pub fn build(self) -> Resolver {
-        Resolver::with_parts(KeyHasher::new(self.secret), self.config)
+        let mut resolver = Resolver::with_parts(KeyHasher::new(self.secret), self.config);
+        resolver.fuzzy = self.fuzzy.map(crate::fuzzy_link::FuzzyLinks::new);
+        resolver
     }
 }
 
@@ -545,6 +588,8 @@ pub struct Resolver {
     pub(crate) generic: HashMap<u32, GenericMark, PrehashedState>,
     pub(crate) review: Vec<ReviewRecord>,
     pub(crate) changes: Vec<Change>,
+    /// Fuzzy matching, when turned on.
+    pub(crate) fuzzy: Option<crate::fuzzy_link::FuzzyLinks>,
     /// Reused by `observe` so that it allocates nothing per call.
     scratch: Scratch,
     buffers: PrepareBuffers,
@@ -567,15 +612,15 @@ struct Scratch {
 
 /// A normalized, keyed identifier of an event being observed.
 #[derive(Debug)]
-struct Pending {
-    key: IdentifierKey,
+pub(crate) struct Pending {
+    pub(crate) key: IdentifierKey,
     /// Kind number, or [`UNINTERNED`] for a custom kind met for the first
     /// time (interned when the event is applied).
     kind: u16,
     /// Position in the event's identifier list.
-    index: u32,
+    pub(crate) index: u32,
     /// Range of the normalized value in [`PrepareBuffers::values`].
-    value: std::ops::Range<usize>,
+    pub(crate) value: std::ops::Range<usize>,
 }
 
 /// Kind number of a custom kind not interned yet.
@@ -643,6 +688,7 @@ impl Resolver {
             generic: HashMap::default(),
             review: Vec::new(),
             changes: Vec::new(),
+            fuzzy: None,
             scratch: Scratch::default(),
             buffers: PrepareBuffers::default(),
         };
@@ -705,6 +751,9 @@ impl Resolver {
             rejects,
             &mut scratch,
         );
+        if !self.config.keep_values {
+            wipe(&mut buffers.values);
+        }
         (self.scratch, self.buffers) = (scratch, buffers);
         outcome
     }
@@ -786,6 +835,9 @@ impl Resolver {
                     });
                     outcomes.push(outcome);
                 }
+                if !self.config.keep_values {
+                    wipe(&mut buffers.values);
+                }
             }
         }
         self.scratch = scratch;
@@ -865,7 +917,9 @@ impl Resolver {
                 continue;
             }
             let start = buffers.values.len();
-            if self.config.keep_values {
+            // Fuzzy rules compare values, so they are kept until the event
+            // is linked.
+            if self.config.keep_values || self.fuzzy.is_some() {
                 buffers.values.push_str(&buffers.value);
             }
             buffers.pending.push(Pending {
@@ -1222,6 +1276,7 @@ impl Resolver {
                 limit: self.rules.limits[slot].1,
                 ts: event.ts(),
                 channel,
+                fuzzy: None,
             });
         }
         let mut splits = Vec::new();
@@ -1239,6 +1294,10 @@ impl Resolver {
                     merges.extend(self.retry_reviews(&detached.members));
                 }
             }
+        }
+        if self.fuzzy.is_some() {
+            let first = self.events.get(&event_key).copied().unwrap_or(first);
+            self.link_fuzzy(event, first, pending, values, channel, &mut merges);
         }
         // This event's links still waiting (a split may have settled some):
         // the tail of the queue, which settling keeps in order.
@@ -1577,7 +1636,7 @@ impl Resolver {
                     from: self.identifier_at(step.from)?,
                     to: self.identifier_at(step.to)?,
                     event: record.event.to_string(),
-                    rule: LinkRule::SameEvent,
+                    rule: evidence.rule_of(step.record),
                     channel: record
                         .channel
                         .and_then(|number| self.channels.names.get(usize::from(number)).cloned()),

@@ -21,6 +21,7 @@ pub use blocklist::{Blocklist, Pattern};
 pub use card::CheckDigit;
 pub use email::{EmailProviderRule, EmailRules};
 pub use phone::Region;
+pub(crate) use phone::country_code_len;
 
 /// Raw values longer than this are rejected before anything else looks at
 /// them, so a megabyte-long garbage string costs one length check.

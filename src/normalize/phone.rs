@@ -382,7 +382,7 @@ fn plan_for_cc(cc: &[u8]) -> Option<&'static Plan> {
 }
 
 /// Length of the country calling code at the start of `digits` (ASCII).
-fn country_code_len(digits: &[u8]) -> Result<usize, RejectReason> {
+pub(crate) fn country_code_len(digits: &[u8]) -> Result<usize, RejectReason> {
     let too_few = RejectReason::TooFewDigits {
         digits: 0,
         min: GENERIC_MIN,

@@ -1,0 +1,804 @@
+//! Email typos: the same mailbox with a slip in the domain or the local part.
+
+use std::fmt;
+use std::sync::Arc;
+
+use hashbrown::HashMap;
+
+use crate::identifier::IdentifierKind;
+
+use super::edit::{one_edit, touched};
+use super::record::MatchRecord;
+use super::{BlockHasher, BlockKey, MatchRule, Score};
+
+/// Longest local part compared (RFC 5321, as the normalizer enforces).
+const MAX_LOCAL: usize = 64;
+/// Local parts one edit apart count only from this length: short ones
+/// (`anna`/`anne`, `jan`/`jen`) are different people too often.
+const MIN_NEAR_LOCAL: usize = 6;
+/// Unknown domains one edit apart count only from this length: `abc.nl`
+/// and `abd.nl` are too likely two organisations.
+const MIN_NEAR_DOMAIN: usize = 7;
+/// With two unknown domains one edit apart, the local part must be at least
+/// this long and not a role name.
+const MIN_LOCAL_FOR_NEAR_DOMAIN: usize = 4;
+
+const SAME_LOCAL_KNOWN_TYPO: f64 = 0.97;
+const SAME_LOCAL_NEAR_DOMAIN: f64 = 0.88;
+const NEAR_LOCAL_SAME_DOMAIN: f64 = 0.86;
+const NEAR_LOCAL_KNOWN_TYPO: f64 = 0.82;
+
+/// Role mailboxes that many organisations have: `info@shop.nl` and
+/// `info@shoq.nl` are two shops, not one typo.
+const ROLES: &[&str] = &[
+    "admin",
+    "billing",
+    "contact",
+    "hello",
+    "info",
+    "jobs",
+    "kantoor",
+    "klantenservice",
+    "mail",
+    "no-reply",
+    "noreply",
+    "office",
+    "post",
+    "receptie",
+    "sales",
+    "service",
+    "support",
+    "team",
+    "webmaster",
+];
+
+/// How a provider reads local parts, as the normalizer's default
+/// [`EmailRules`](crate::EmailRules) say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LocalRule {
+    Keep,
+    DropPlusTag,
+    DropDotsAndPlusTag,
+}
+
+/// Real mail domains of large and Dutch, German, Belgian, French and Finnish
+/// providers. Two of these never match each other, even one edit apart
+/// (`gmail.com`, `ymail.com`, `email.com`, `mail.com`).
+const REAL_DOMAINS: &[(&str, LocalRule)] = {
+    use LocalRule::{DropDotsAndPlusTag as DOTS, DropPlusTag as PLUS, Keep as KEEP};
+    &[
+        ("gmail.com", DOTS),
+        ("googlemail.com", DOTS),
+        ("outlook.com", PLUS),
+        ("hotmail.com", PLUS),
+        ("live.com", PLUS),
+        ("icloud.com", PLUS),
+        ("me.com", PLUS),
+        ("proton.me", PLUS),
+        ("protonmail.com", PLUS),
+        ("fastmail.com", PLUS),
+        ("msn.com", KEEP),
+        ("mac.com", KEEP),
+        ("yahoo.com", KEEP),
+        ("ymail.com", KEEP),
+        ("rocketmail.com", KEEP),
+        ("aol.com", KEEP),
+        ("mail.com", KEEP),
+        ("email.com", KEEP),
+        ("zoho.com", KEEP),
+        ("yandex.com", KEEP),
+        ("yandex.ru", KEEP),
+        ("mail.ru", KEEP),
+        ("gmx.com", KEEP),
+        ("gmx.net", KEEP),
+        ("gmx.de", KEEP),
+        ("gmx.at", KEEP),
+        ("gmx.ch", KEEP),
+        ("web.de", KEEP),
+        ("t-online.de", KEEP),
+        ("freenet.de", KEEP),
+        ("hotmail.nl", KEEP),
+        ("hotmail.be", KEEP),
+        ("hotmail.de", KEEP),
+        ("hotmail.fr", KEEP),
+        ("hotmail.co.uk", KEEP),
+        ("outlook.be", KEEP),
+        ("outlook.de", KEEP),
+        ("outlook.fr", KEEP),
+        ("live.nl", KEEP),
+        ("live.be", KEEP),
+        ("live.de", KEEP),
+        ("live.fr", KEEP),
+        ("live.co.uk", KEEP),
+        ("yahoo.de", KEEP),
+        ("yahoo.fr", KEEP),
+        ("yahoo.co.uk", KEEP),
+        ("ziggo.nl", KEEP),
+        ("kpnmail.nl", KEEP),
+        ("kpnplanet.nl", KEEP),
+        ("planet.nl", KEEP),
+        ("home.nl", KEEP),
+        ("hetnet.nl", KEEP),
+        ("xs4all.nl", KEEP),
+        ("casema.nl", KEEP),
+        ("chello.nl", KEEP),
+        ("upcmail.nl", KEEP),
+        ("telfort.nl", KEEP),
+        ("tele2.nl", KEEP),
+        ("online.nl", KEEP),
+        ("zeelandnet.nl", KEEP),
+        ("quicknet.nl", KEEP),
+        ("skynet.be", KEEP),
+        ("telenet.be", KEEP),
+        ("proximus.be", KEEP),
+        ("orange.fr", KEEP),
+        ("wanadoo.fr", KEEP),
+        ("free.fr", KEEP),
+        ("sfr.fr", KEEP),
+        ("laposte.net", KEEP),
+        ("libero.it", KEEP),
+        ("btinternet.com", KEEP),
+        ("sky.com", KEEP),
+        ("comcast.net", KEEP),
+        ("verizon.net", KEEP),
+        ("att.net", KEEP),
+        ("qq.com", KEEP),
+        ("163.com", KEEP),
+        ("naver.com", KEEP),
+        ("seznam.cz", KEEP),
+        ("wp.pl", KEEP),
+        ("o2.pl", KEEP),
+        ("onet.pl", KEEP),
+        ("interia.pl", KEEP),
+        ("luukku.com", KEEP),
+        ("suomi24.fi", KEEP),
+        ("elisanet.fi", KEEP),
+    ]
+};
+
+/// Known typos and the domain meant. Typos one edit from exactly one real
+/// domain are recognised without a list; these are the common ones, some
+/// two edits away.
+const TYPOS: &[(&str, &str)] = &[
+    ("gmial.com", "gmail.com"),
+    ("gamil.com", "gmail.com"),
+    ("gmail.co", "gmail.com"),
+    ("gmai.com", "gmail.com"),
+    ("gmal.com", "gmail.com"),
+    ("gmaill.com", "gmail.com"),
+    ("gnail.com", "gmail.com"),
+    ("gmail.con", "gmail.com"),
+    ("gmail.cm", "gmail.com"),
+    ("gmail.om", "gmail.com"),
+    ("gmail.comm", "gmail.com"),
+    ("gmail.nl", "gmail.com"),
+    ("gmail.be", "gmail.com"),
+    ("gmial.co", "gmail.com"),
+    ("gamil.co", "gmail.com"),
+    ("gmai.co", "gmail.com"),
+    ("hotmial.com", "hotmail.com"),
+    ("hotmail.co", "hotmail.com"),
+    ("hotmai.com", "hotmail.com"),
+    ("hotmal.com", "hotmail.com"),
+    ("homail.com", "hotmail.com"),
+    ("hotnail.com", "hotmail.com"),
+    ("hotmail.con", "hotmail.com"),
+    ("hotmial.co", "hotmail.com"),
+    ("hotmial.nl", "hotmail.nl"),
+    ("yaho.com", "yahoo.com"),
+    ("yahooo.com", "yahoo.com"),
+    ("yhoo.com", "yahoo.com"),
+    ("yahoo.con", "yahoo.com"),
+    ("outlok.com", "outlook.com"),
+    ("outllok.com", "outlook.com"),
+    ("otlook.com", "outlook.com"),
+    ("outlook.co", "outlook.com"),
+    ("outlok.co", "outlook.com"),
+    ("iclod.com", "icloud.com"),
+    ("icoud.com", "icloud.com"),
+    ("icloud.co", "icloud.com"),
+    ("zigo.nl", "ziggo.nl"),
+    ("kpnmial.nl", "kpnmail.nl"),
+];
+
+/// Email addresses of one person with a typo: the same local part at a
+/// mistyped domain, or a local part one edit off.
+///
+/// Domains are classified against a table of real mail domains (Gmail,
+/// Outlook/Hotmail, Yahoo, GMX, web.de, Ziggo, KPN, …) and of known typos
+/// (`gmial.com`, `gmail.co`, `gamil.com`, `hotmial.com`, `yaho.com`,
+/// `outlok.com`, …). A domain that is not in the table but one edit from
+/// exactly one real domain (`zigo.nl`) counts as a typo of it. Two different
+/// real domains never match, however close (`gmail.com` and `ymail.com`).
+/// Local parts are read with the provider's rules of the domain meant, so
+/// `jan.devries@gmial.com` has the Gmail local part `jandevries`.
+///
+/// | Local parts | Domains | Score |
+/// |---|---|---|
+/// | equal | one is a typo of the other | 0.97 |
+/// | equal (4 bytes or more, not a role mailbox such as `info@`) | one edit apart, not both real, 7 bytes or more | 0.88 |
+/// | one edit apart | equal | 0.86 |
+/// | one edit apart | one is a typo of the other | 0.82 |
+///
+/// "One edit" is one byte inserted, deleted, replaced, or two adjacent bytes
+/// swapped. A local-part edit counts only when both local parts have at
+/// least 6 bytes and the edit involves no digit: `jan.smit1` and `jan.smit2`
+/// are two accounts. Identical addresses get no score (the deterministic
+/// core links them), and neither does anything else.
+///
+/// So with the default thresholds a known domain typo merges, and the rest
+/// are suggested for review.
+///
+/// Blocking: the local part with each byte deleted in turn (and whole), with
+/// the domain meant; and the local part with the first byte, and with the
+/// last three bytes, of the domain. Every pair the rule scores shares a key.
+///
+/// ```
+/// use idstitch::IdentifierKind;
+/// use idstitch::fuzzy::{EmailTypo, MatchRecord, MatchRule};
+///
+/// let email = |value: &str| MatchRecord::new().with_identifier(IdentifierKind::Email, value);
+/// let rule = EmailTypo::new();
+/// let score = |a: &str, b: &str| rule.score(&email(a), &email(b)).map(|s| s.get());
+/// assert_eq!(score("jan.devries@gmial.com", "jandevries@gmail.com"), Some(0.97));
+/// assert_eq!(score("piet@zigo.nl", "piet@ziggo.nl"), Some(0.97));
+/// assert_eq!(score("piet@gmail.com", "piet@ymail.com"), None);
+/// assert_eq!(score("piet@gmail.com", "piet@gmail.com"), None);
+///
+/// // The shop's own domain, and a typo customers often make of it.
+/// let rule = EmailTypo::new().with_domain("example-shop.nl").with_typo("exampleshop.nl", "example-shop.nl");
+/// assert_eq!(rule.score(&email("jan@exampleshop.nl"), &email("jan@example-shop.nl")).map(|s| s.get()), Some(0.97));
+/// ```
+#[derive(Clone)]
+pub struct EmailTypo {
+    /// Shared: rules are cloned with their configuration, and the table is
+    /// read-only once built.
+    table: Arc<DomainTable>,
+}
+
+impl Default for EmailTypo {
+    fn default() -> Self {
+        EmailTypo::new()
+    }
+}
+
+impl EmailTypo {
+    /// The rule with the built-in domain table.
+    pub fn new() -> Self {
+        let mut table = DomainTable::default();
+        for &(domain, rule) in REAL_DOMAINS {
+            table.add_real(domain, rule);
+        }
+        for &(typo, domain) in TYPOS {
+            table.add_typo(typo, domain);
+        }
+        table.index();
+        EmailTypo {
+            table: Arc::new(table),
+        }
+    }
+
+    /// Adds a real domain (the shop's own, a regional provider): it is never
+    /// taken for a typo of another real domain, and unknown domains one edit
+    /// from it are taken for its typos.
+    pub fn with_domain(mut self, domain: &str) -> Self {
+        let table = Arc::make_mut(&mut self.table);
+        table.add_real(domain, LocalRule::Keep);
+        table.index();
+        self
+    }
+
+    /// Adds a known typo of `domain`, which becomes a real domain if it is
+    /// not one yet.
+    pub fn with_typo(mut self, typo: &str, domain: &str) -> Self {
+        let table = Arc::make_mut(&mut self.table);
+        table.add_typo(typo, domain);
+        table.index();
+        self
+    }
+}
+
+impl fmt::Debug for EmailTypo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmailTypo")
+            .field("real_domains", &self.table.real.len())
+            .field("typos", &self.table.typos.len())
+            .finish()
+    }
+}
+
+/// What a domain in the table is.
+#[derive(Debug, Clone, Copy)]
+enum Known {
+    /// A real domain: its index in `real`.
+    Real(u32),
+    /// A typo of the real domain at this index.
+    Typo(u32),
+}
+
+#[derive(Debug, Clone, Default)]
+struct DomainTable {
+    real: Vec<(Box<str>, LocalRule)>,
+    typos: Vec<(Box<str>, u32)>,
+    /// Every domain of the table.
+    exact: HashMap<Box<str>, Known>,
+    /// The keys of each real domain with one byte deleted (and whole): the
+    /// real domains that may be one edit from a domain not in the table.
+    near: HashMap<BlockKey, Vec<u32>>,
+    longest: usize,
+}
+
+fn config_domain(domain: &str) -> Box<str> {
+    domain.trim().trim_start_matches('@').to_lowercase().into()
+}
+
+/// The key of `bytes` with the byte at `skip` left out (none when `skip` is
+/// past the end), under `tag`, followed by `rest`.
+fn deletion_key(tag: u8, bytes: &[u8], skip: usize, rest: &[&[u8]]) -> BlockKey {
+    let mut hasher = BlockHasher::new();
+    hasher.write(&[tag]);
+    let (head, tail) = bytes.split_at(skip.min(bytes.len()));
+    hasher.write(head);
+    hasher.write(tail.get(1..).unwrap_or_default());
+    for part in rest {
+        hasher.write(part);
+    }
+    hasher.finish()
+}
+
+impl DomainTable {
+    fn real_index(&mut self, domain: Box<str>, rule: LocalRule) -> Option<u32> {
+        if let Some(at) = self.real.iter().position(|(d, _)| *d == domain) {
+            return u32::try_from(at).ok();
+        }
+        let at = u32::try_from(self.real.len()).ok()?;
+        self.real.push((domain, rule));
+        Some(at)
+    }
+
+    fn add_real(&mut self, domain: &str, rule: LocalRule) {
+        let domain = config_domain(domain);
+        if !domain.is_empty() {
+            self.real_index(domain, rule);
+        }
+    }
+
+    fn add_typo(&mut self, typo: &str, domain: &str) {
+        let (typo, domain) = (config_domain(typo), config_domain(domain));
+        if typo.is_empty() || domain.is_empty() || typo == domain {
+            return;
+        }
+        if let Some(at) = self.real_index(domain, LocalRule::Keep) {
+            self.typos.retain(|(t, _)| *t != typo);
+            self.typos.push((typo, at));
+        }
+    }
+
+    /// Rebuilds the lookups from `real` and `typos`.
+    fn index(&mut self) {
+        self.exact.clear();
+        self.near.clear();
+        self.longest = 0;
+        for (at, (domain, _)) in (0u32..).zip(&self.real) {
+            self.exact.insert(domain.clone(), Known::Real(at));
+            self.longest = self.longest.max(domain.len());
+            let bytes = domain.as_bytes();
+            for skip in 0..=bytes.len() {
+                let slot = self
+                    .near
+                    .entry(deletion_key(b'D', bytes, skip, &[]))
+                    .or_default();
+                if !slot.contains(&at) {
+                    slot.push(at);
+                }
+            }
+        }
+        for (typo, at) in &self.typos {
+            // A typo never hides a real domain.
+            self.exact.entry(typo.clone()).or_insert(Known::Typo(*at));
+        }
+    }
+
+    /// The real domain `domain` is one edit from, if exactly one.
+    fn nearest(&self, domain: &str) -> Option<u32> {
+        let bytes = domain.as_bytes();
+        if bytes.len() > self.longest + 1 {
+            return None;
+        }
+        let mut found = None;
+        for skip in 0..=bytes.len() {
+            let Some(candidates) = self.near.get(&deletion_key(b'D', bytes, skip, &[])) else {
+                continue;
+            };
+            for &at in candidates {
+                let Some((real, _)) = self.real.get(at as usize) else {
+                    continue;
+                };
+                if found != Some(at) && one_edit(bytes, real.as_bytes()).is_some() {
+                    if found.is_some() {
+                        return None;
+                    }
+                    found = Some(at);
+                }
+            }
+        }
+        found
+    }
+
+    /// `domain` read against the table.
+    fn classify<'a>(&'a self, domain: &'a str) -> Domain<'a> {
+        let known = match self.exact.get(domain) {
+            Some(&Known::Real(at) | &Known::Typo(at)) => Some(at),
+            None => self.nearest(domain),
+        };
+        match known.and_then(|at| self.real.get(at as usize)) {
+            Some((real, rule)) => Domain {
+                raw: domain,
+                meant: real,
+                rule: *rule,
+                known: true,
+            },
+            None => Domain {
+                raw: domain,
+                meant: domain,
+                rule: LocalRule::Keep,
+                known: false,
+            },
+        }
+    }
+}
+
+/// A domain as the table reads it.
+struct Domain<'a> {
+    raw: &'a str,
+    /// The real domain meant, or the domain itself when unknown.
+    meant: &'a str,
+    rule: LocalRule,
+    /// Real, or a typo of a real domain.
+    known: bool,
+}
+
+/// A local part read with its provider's rule, on the stack.
+#[derive(Clone, Copy)]
+struct Local {
+    bytes: [u8; MAX_LOCAL],
+    len: usize,
+}
+
+impl Local {
+    fn read(local: &str, rule: LocalRule) -> Option<Local> {
+        let mut out = Local {
+            bytes: [0; MAX_LOCAL],
+            len: 0,
+        };
+        for &byte in local.as_bytes() {
+            match (byte, rule) {
+                (b'+', LocalRule::DropPlusTag | LocalRule::DropDotsAndPlusTag) => break,
+                (b'.', LocalRule::DropDotsAndPlusTag) => continue,
+                _ => {}
+            }
+            *out.bytes.get_mut(out.len)? = byte;
+            out.len += 1;
+        }
+        (out.len > 0).then_some(out)
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
+    }
+}
+
+/// One email of a record, read.
+struct Email<'a> {
+    raw: &'a str,
+    domain: Domain<'a>,
+    local: Local,
+}
+
+impl<'a> Email<'a> {
+    fn read(table: &'a DomainTable, raw: &'a str) -> Option<Email<'a>> {
+        let (local, domain) = raw.rsplit_once('@')?;
+        if domain.is_empty() {
+            return None;
+        }
+        let domain = table.classify(domain);
+        let local = Local::read(local, domain.rule)?;
+        Some(Email { raw, domain, local })
+    }
+}
+
+/// How two domains relate.
+enum Domains {
+    Same,
+    KnownTypo,
+    Near,
+}
+
+/// The score of two emails, or `None`.
+fn pair_score(x: &Email<'_>, y: &Email<'_>) -> Option<f64> {
+    if x.raw == y.raw {
+        return None;
+    }
+    let domains = if x.domain.meant == y.domain.meant {
+        if x.domain.raw == y.domain.raw {
+            Domains::Same
+        } else {
+            Domains::KnownTypo
+        }
+    } else if x.domain.known && y.domain.known {
+        return None;
+    } else if x.domain.raw.len() >= MIN_NEAR_DOMAIN
+        && y.domain.raw.len() >= MIN_NEAR_DOMAIN
+        && one_edit(x.domain.raw.as_bytes(), y.domain.raw.as_bytes()).is_some()
+    {
+        Domains::Near
+    } else {
+        return None;
+    };
+    let (a, b) = (x.local.as_bytes(), y.local.as_bytes());
+    let same_local = if a == b {
+        true
+    } else {
+        let edit = one_edit(a, b)?;
+        let digit = touched(a, b, edit)
+            .iter()
+            .any(|byte| byte.is_some_and(|b| b.is_ascii_digit()));
+        if digit || a.len().min(b.len()) < MIN_NEAR_LOCAL {
+            return None;
+        }
+        false
+    };
+    match (same_local, domains) {
+        // Equal once read with the provider's rules: the normalizer's job.
+        (true, Domains::Same) => None,
+        (true, Domains::KnownTypo) => Some(SAME_LOCAL_KNOWN_TYPO),
+        (true, Domains::Near) => {
+            let role = ROLES.iter().any(|role| role.as_bytes() == a);
+            (!role && a.len() >= MIN_LOCAL_FOR_NEAR_DOMAIN).then_some(SAME_LOCAL_NEAR_DOMAIN)
+        }
+        (false, Domains::Same) => Some(NEAR_LOCAL_SAME_DOMAIN),
+        (false, Domains::KnownTypo) => Some(NEAR_LOCAL_KNOWN_TYPO),
+        (false, Domains::Near) => None,
+    }
+}
+
+impl MatchRule for EmailTypo {
+    fn name(&self) -> &str {
+        "email_typo"
+    }
+
+    fn score(&self, a: &MatchRecord, b: &MatchRecord) -> Option<Score> {
+        let table = &*self.table;
+        let mut best: Option<f64> = None;
+        for x in a
+            .values(&IdentifierKind::Email)
+            .filter_map(|raw| Email::read(table, raw))
+        {
+            for y in b
+                .values(&IdentifierKind::Email)
+                .filter_map(|raw| Email::read(table, raw))
+            {
+                if let Some(score) = pair_score(&x, &y) {
+                    best = Some(best.map_or(score, |best| best.max(score)));
+                }
+            }
+        }
+        best.map(Score::clamped)
+    }
+
+    fn blocking_keys(&self, record: &MatchRecord, keys: &mut Vec<BlockKey>) {
+        let table = &*self.table;
+        for email in record
+            .values(&IdentifierKind::Email)
+            .filter_map(|raw| Email::read(table, raw))
+        {
+            let local = email.local.as_bytes();
+            let meant = email.domain.meant.as_bytes();
+            for skip in 0..=local.len() {
+                keys.push(deletion_key(b'E', local, skip, &[b"@", meant]));
+            }
+            let raw = email.domain.raw.as_bytes();
+            if raw.len() >= MIN_NEAR_DOMAIN {
+                let first = raw.get(..1).unwrap_or_default();
+                let last = raw.get(raw.len() - 3..).unwrap_or_default();
+                keys.push(deletion_key(b'F', local, usize::MAX, &[b"@", first]));
+                keys.push(deletion_key(b'L', local, usize::MAX, &[b"@", last]));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(email: &str) -> MatchRecord {
+        MatchRecord::new().with_identifier(IdentifierKind::Email, email)
+    }
+
+    fn score(a: &str, b: &str) -> Option<f64> {
+        let rule = EmailTypo::new();
+        let (ra, rb) = (record(a), record(b));
+        let there = rule.score(&ra, &rb);
+        assert_eq!(there, rule.score(&rb, &ra), "asymmetric: {a} {b}");
+        if there.is_some() {
+            let (mut ka, mut kb) = (Vec::new(), Vec::new());
+            rule.blocking_keys(&ra, &mut ka);
+            rule.blocking_keys(&rb, &mut kb);
+            assert!(ka.iter().any(|k| kb.contains(k)), "no shared key: {a} {b}");
+        }
+        there.map(Score::get)
+    }
+
+    #[test]
+    fn known_domain_typos_merge() {
+        for (typo, real) in [
+            ("jan.devries@gmial.com", "jandevries@gmail.com"),
+            ("jandevries@gmail.co", "jandevries@gmail.com"),
+            ("jandevries@gamil.com", "jandevries@gmail.com"),
+            ("jandevries@gmal.com", "jandevries@gmail.com"),
+            ("jan.devries+shop@gmaill.com", "jandevries@gmail.com"),
+            ("piet.jansen@hotmial.com", "piet.jansen@hotmail.com"),
+            ("piet.jansen@hotmail.co", "piet.jansen@hotmail.com"),
+            ("piet.jansen+x@hotmai.com", "piet.jansen@hotmail.com"),
+            ("aino@yaho.com", "aino@yahoo.com"),
+            ("aino@outlok.com", "aino@outlook.com"),
+            ("piet@zigo.nl", "piet@ziggo.nl"),
+            ("piet@ziggo.n", "piet@ziggo.nl"),
+            ("piet@kpnmial.nl", "piet@kpnmail.nl"),
+            ("jan@gmail.nl", "jan@gmail.com"),
+            ("jan@gmial.com", "jan@gmal.com"),
+        ] {
+            assert_eq!(score(typo, real), Some(0.97), "{typo} {real}");
+        }
+    }
+
+    #[test]
+    fn two_real_providers_never_match() {
+        for (a, b) in [
+            ("jan@gmail.com", "jan@ymail.com"),
+            ("jan@gmail.com", "jan@email.com"),
+            ("jan@gmail.com", "jan@mail.com"),
+            ("jan@gmail.com", "jan@gmx.com"),
+            ("jan@gmx.de", "jan@gmx.at"),
+            ("jan@live.nl", "jan@live.be"),
+            ("jan@hotmail.de", "jan@hotmail.be"),
+            ("jan@gmial.com", "jan@ymail.com"),
+            ("jan@gmail.com", "jan@hotmail.com"),
+        ] {
+            assert_eq!(score(a, b), None, "{a} {b}");
+        }
+    }
+
+    #[test]
+    fn unknown_domains_one_edit_apart_are_suggested() {
+        assert_eq!(
+            score("jan.devries@shop.nl", "jan.devries@shoq.nl"),
+            Some(0.88)
+        );
+        assert_eq!(
+            score("jan.devries@bakker-bv.nl", "jan.devries@bakkerbv.nl"),
+            Some(0.88)
+        );
+        // An ambiguous near miss of two real domains is no known typo.
+        assert_eq!(score("janvries@gail.com", "janvries@gmail.com"), Some(0.88));
+        // Role mailboxes and short local parts at two shops.
+        assert_eq!(score("info@shop.nl", "info@shoq.nl"), None);
+        assert_eq!(score("jan@shop.nl", "jan@shoq.nl"), None);
+        // Short domains.
+        assert_eq!(score("jan.devries@ab.nl", "jan.devries@ac.nl"), None);
+        assert_eq!(score("jan.devries@abc.nl", "jan.devries@abd.nl"), None);
+        // One edit from both gmail.com and mail.com: suggested only.
+        assert_eq!(
+            score("jandevries@mgail.com", "jandevries@gmail.com"),
+            Some(0.88)
+        );
+    }
+
+    #[test]
+    fn local_part_typos_are_suggested() {
+        assert_eq!(
+            score("jan.devries@kpnmail.nl", "jan.devires@kpnmail.nl"),
+            Some(0.86)
+        );
+        assert_eq!(
+            score("jan.devries@kpnmail.nl", "jan.devris@kpnmail.nl"),
+            Some(0.86)
+        );
+        assert_eq!(
+            score("jan.devries@kpnmail.nl", "jan.devris@kpnmial.nl"),
+            Some(0.82)
+        );
+        assert_eq!(
+            score("aino.virtanen@example.fi", "aino.virtamen@example.fi"),
+            Some(0.86)
+        );
+    }
+
+    #[test]
+    fn near_miss_strangers() {
+        for (a, b) in [
+            ("anna@example.nl", "anne@example.nl"),
+            ("jan.smit1@gmail.com", "jan.smit2@gmail.com"),
+            ("jan.smit@gmail.com", "jan.smit1@gmail.com"),
+            ("jan.devries@gmail.com", "jan.devos@gmail.com"),
+            ("jan.devries@shop.nl", "jan.devris@shoq.nl"),
+            ("jan.devries@gmail.com", "piet.bakker@gmail.com"),
+        ] {
+            assert_eq!(score(a, b), None, "{a} {b}");
+        }
+        // Two surnames one letter apart: a person may look, never a merge.
+        assert_eq!(score("jan.smit@gmail.com", "jan.smid@gmial.co"), Some(0.82));
+        assert_eq!(
+            score("jan.smit@gmail.com", "jan.smid@gmail.com"),
+            Some(0.86)
+        );
+    }
+
+    #[test]
+    fn identical_or_malformed_addresses_have_no_score() {
+        assert_eq!(score("jan@gmail.com", "jan@gmail.com"), None);
+        // Equal once Gmail's dots are read away: the normalizer's job.
+        assert_eq!(score("jan.devries@gmail.com", "jandevries@gmail.com"), None);
+        for bad in ["", "@", "jan@", "@gmail.com", "no-at-sign", "+@gmail.com"] {
+            assert_eq!(score(bad, "jan@gmail.com"), None, "{bad:?}");
+        }
+        let long = format!("{}@gmial.com", "x".repeat(100));
+        assert_eq!(
+            score(&long, &format!("{}@gmail.com", "x".repeat(100))),
+            None
+        );
+    }
+
+    #[test]
+    fn best_pair_of_several_emails() {
+        let rule = EmailTypo::new();
+        let a =
+            record("jan@work.nl").with_identifier(IdentifierKind::Email, "jandevries@gmail.com");
+        let b = record("jandevries@gmial.com").with_identifier(IdentifierKind::Email, "x@y.nl");
+        assert_eq!(rule.score(&a, &b).map(Score::get), Some(0.97));
+        assert_eq!(rule.score(&b, &a).map(Score::get), Some(0.97));
+    }
+
+    #[test]
+    fn classification() {
+        let rule = EmailTypo::new();
+        let table = &*rule.table;
+        let gmial = table.classify("gmial.com");
+        assert_eq!((gmial.meant, gmial.known), ("gmail.com", true));
+        assert_eq!(table.classify("zigo.nl").meant, "ziggo.nl");
+        assert_eq!(table.classify("outlook.cm").meant, "outlook.com");
+        let gmail = table.classify("gmail.com");
+        assert!(gmail.known && gmail.meant == gmail.raw);
+        let shop = table.classify("shop.nl");
+        assert!(!shop.known && shop.meant == "shop.nl");
+        // One edit from both gmail.com and mail.com.
+        assert!(!table.classify("gail.com").known);
+        assert!(!table.classify(&"x".repeat(300)).known);
+    }
+
+    #[test]
+    fn configured_domains() {
+        let rule = EmailTypo::new().with_domain("Shoq.NL");
+        let score = |a: &str, b: &str| rule.score(&record(a), &record(b)).map(Score::get);
+        // shop.nl is now one edit from a real domain: a typo of it.
+        assert_eq!(
+            score("jan.devries@shop.nl", "jan.devries@shoq.nl"),
+            Some(0.97)
+        );
+        let both = rule.clone().with_domain("shop.nl");
+        assert_eq!(
+            both.score(
+                &record("jan.devries@shop.nl"),
+                &record("jan.devries@shoq.nl")
+            ),
+            None
+        );
+        let typo = EmailTypo::new().with_typo("gmali.cmo", "gmail.com");
+        assert_eq!(
+            typo.score(&record("jan@gmali.cmo"), &record("jan@gmail.com"))
+                .map(Score::get),
+            Some(0.97)
+        );
+    }
+}

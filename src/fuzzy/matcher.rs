@@ -1,0 +1,339 @@
+//! Incremental matching: each new record against the earlier ones.
+
+use std::fmt;
+use std::sync::Arc;
+
+use hashbrown::{HashMap, HashSet};
+
+use super::index::BlockIndex;
+use super::record::MatchRecord;
+use super::{BlockKey, FuzzyConfig, MAX_KEYS_PER_RECORD, MatchRule, Score};
+
+/// What a fuzzy match leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Decision {
+    /// The score reached `auto_merge`: link the two.
+    AutoMerge,
+    /// The score reached `suggest` but not `auto_merge`: ask a person.
+    Suggest,
+}
+
+/// A record found to match a new one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FuzzyMatch {
+    candidate: u32,
+    rule: usize,
+    score: Score,
+    decision: Decision,
+}
+
+impl FuzzyMatch {
+    /// The id of the earlier record, as given to [`Matcher::match_record`].
+    pub fn candidate(&self) -> u32 {
+        self.candidate
+    }
+
+    /// The index of the rule that gave the score, in
+    /// [`FuzzyConfig::rules`]; [`Matcher::rule_name`] names it.
+    pub fn rule(&self) -> usize {
+        self.rule
+    }
+
+    /// The score: the best any rule gave this candidate.
+    pub fn score(&self) -> Score {
+        self.score
+    }
+
+    /// What the score leads to.
+    pub fn decision(&self) -> Decision {
+        self.decision
+    }
+}
+
+/// Counters of a [`Matcher`]'s work since it was built.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MatchStats {
+    /// Records matched.
+    pub records: u64,
+    /// Comparisons made: calls of [`MatchRule::score`].
+    pub comparisons: u64,
+    /// The most comparisons made for one record; never above the cap.
+    pub most_comparisons: u32,
+    /// Candidates left uncompared because of the cap: postings left unread
+    /// in large blocks, plus candidates found but not compared. An upper
+    /// bound, since a record under several keys may be counted for each.
+    pub skipped: u64,
+    /// Records for which the cap left some candidates uncompared.
+    pub capped: u64,
+    /// Records held in the index now.
+    pub indexed: usize,
+    /// Postings (record under key) in the index now.
+    pub postings: usize,
+}
+
+/// Matches each new record against the earlier ones, as events arrive.
+///
+/// [`match_record`](Matcher::match_record) finds the earlier records that
+/// share a blocking key with the new one, compares at most
+/// [`FuzzyConfig::max_comparisons`] of them, and then keeps the new record
+/// for later ones. Records are known by ids of the caller's choosing (an
+/// event index, a profile slot).
+///
+/// Results are deterministic: the same calls in the same order give the
+/// same matches, in the same order, on every run.
+///
+/// The matcher keeps the records it indexed, values included; see the
+/// [module documentation](super#privacy). A record without any blocking key
+/// is not kept, since no rule would ever compare it.
+///
+/// ```
+/// use idstitch::IdentifierKind;
+/// use idstitch::fuzzy::{Decision, FuzzyConfig, MatchRecord, Matcher};
+///
+/// let mut matcher = Matcher::new(FuzzyConfig::default());
+/// let card = MatchRecord::new()
+///     .with_identifier(IdentifierKind::Phone, "+31612345678")
+///     .with_attr("name", "Jan de Vries")
+///     .with_attr("postcode", "3511 AB");
+/// matcher.match_record(7, card);
+///
+/// let chat = MatchRecord::new()
+///     .with_identifier(IdentifierKind::Phone, "+31612345687")
+///     .with_attr("name", "de Vries, Jan")
+///     .with_attr("postcode", "3511ab");
+/// let found = matcher.match_record(8, chat);
+/// // Both the phone slip and the name at the postcode point at record 7;
+/// // the better score counts.
+/// assert_eq!(found.len(), 1);
+/// assert_eq!((found[0].candidate(), found[0].decision()), (7, Decision::AutoMerge));
+/// assert_eq!(matcher.rule_name(found[0].rule()), Some("name_place"));
+///
+/// let stats = matcher.stats();
+/// assert_eq!((stats.records, stats.indexed), (2, 2));
+/// assert!(stats.most_comparisons <= 64);
+/// assert!(matcher.remove(7));
+/// ```
+pub struct Matcher {
+    config: FuzzyConfig,
+    index: BlockIndex,
+    records: HashMap<u32, MatchRecord>,
+    stats: MatchStats,
+    scratch: Scratch,
+}
+
+/// Buffers reused from record to record, so that matching allocates only
+/// for what it returns.
+#[derive(Default)]
+struct Scratch {
+    /// The current record's blocking keys, per rule.
+    keys: Vec<Vec<BlockKey>>,
+    /// The keys of a record being removed.
+    removal: Vec<BlockKey>,
+    distinct: HashSet<BlockKey>,
+    /// Candidates per rule.
+    candidates: Vec<Vec<u32>>,
+    seen: HashSet<u32>,
+    /// (candidate, score, rule) of each comparison that gave a score.
+    scored: Vec<(u32, Score, usize)>,
+}
+
+impl Scratch {
+    /// Fills `keys` with the distinct blocking keys each rule gives
+    /// `record`, in the rule's order, at most [`MAX_KEYS_PER_RECORD`] per
+    /// rule. Returns whether there is any.
+    fn keys_of(&mut self, rules: &[Arc<dyn MatchRule>], record: &MatchRecord) -> bool {
+        self.keys.resize_with(rules.len(), Vec::new);
+        let mut any = false;
+        for (rule, keys) in rules.iter().zip(&mut self.keys) {
+            keys.clear();
+            self.distinct.clear();
+            rule.blocking_keys(record, keys);
+            keys.truncate(MAX_KEYS_PER_RECORD);
+            keys.retain(|key| self.distinct.insert(*key));
+            any |= !keys.is_empty();
+        }
+        any
+    }
+}
+
+impl Matcher {
+    /// A matcher with `config` and no records yet.
+    pub fn new(config: FuzzyConfig) -> Matcher {
+        Matcher {
+            index: BlockIndex::new(config.rules.len()),
+            records: HashMap::new(),
+            stats: MatchStats::default(),
+            scratch: Scratch::default(),
+            config,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &FuzzyConfig {
+        &self.config
+    }
+
+    /// The name of rule `rule` (an index from [`FuzzyMatch::rule`]).
+    pub fn rule_name(&self, rule: usize) -> Option<&str> {
+        self.config.rules.get(rule).map(|rule| rule.name())
+    }
+
+    /// Matches `record` against the records indexed so far, then indexes it
+    /// as `id` (replacing a record indexed earlier under the same id, which is
+    /// never its own candidate).
+    ///
+    /// Returns the candidates that scored at least `suggest`, each once with
+    /// its best score (on a tie, the earlier rule's), best first, and by
+    /// ascending id among equal scores. Rules are called with the new record
+    /// first.
+    pub fn match_record(&mut self, id: u32, record: MatchRecord) -> Vec<FuzzyMatch> {
+        let any = self.scratch.keys_of(&self.config.rules, &record);
+        let found = self.find_by_keys(Some(id), &record);
+        self.insert_by_keys(id, record, any);
+        found
+    }
+
+    /// Forgets record `id`: it is no longer a candidate, and its values are
+    /// dropped. Returns whether it was indexed.
+    pub fn remove(&mut self, id: u32) -> bool {
+        let Some(record) = self.records.remove(&id) else {
+            return false;
+        };
+        // Its own buffer: `insert_by_keys` removes while the new record's
+        // keys are in `keys`. Duplicates and keys past the limit cost a
+        // fruitless walk, nothing more.
+        let removal = &mut self.scratch.removal;
+        for (at, rule) in self.config.rules.iter().enumerate() {
+            removal.clear();
+            rule.blocking_keys(&record, removal);
+            removal.truncate(MAX_KEYS_PER_RECORD);
+            self.index.remove(at, id, removal);
+        }
+        true
+    }
+
+    /// The work done so far.
+    pub fn stats(&self) -> MatchStats {
+        MatchStats {
+            indexed: self.records.len(),
+            postings: self.index.postings(),
+            ..self.stats
+        }
+    }
+
+    /// Indexes `record` as `id`, replacing an earlier record of that id.
+    #[cfg_attr(not(test), allow(dead_code, reason = "the resolver's entry point"))]
+    pub(crate) fn insert(&mut self, id: u32, record: MatchRecord) {
+        let any = self.scratch.keys_of(&self.config.rules, &record);
+        self.insert_by_keys(id, record, any);
+    }
+
+    /// The matches of `record` among the indexed records other than
+    /// `exclude`, without indexing it.
+    #[cfg_attr(not(test), allow(dead_code, reason = "the resolver's entry point"))]
+    pub(crate) fn find(&mut self, exclude: Option<u32>, record: &MatchRecord) -> Vec<FuzzyMatch> {
+        self.scratch.keys_of(&self.config.rules, record);
+        self.find_by_keys(exclude, record)
+    }
+
+    /// [`Matcher::insert`] with the record's keys in the scratch buffer.
+    fn insert_by_keys(&mut self, id: u32, mut record: MatchRecord, any: bool) {
+        self.remove(id);
+        if !any {
+            // No rule would ever compare it.
+            return;
+        }
+        for (rule, keys) in self.scratch.keys.iter().enumerate() {
+            self.index.insert(rule, id, keys);
+        }
+        record.shrink_to_fit();
+        self.records.insert(id, record);
+    }
+
+    /// [`Matcher::find`] with the record's keys in the scratch buffer.
+    fn find_by_keys(&mut self, exclude: Option<u32>, record: &MatchRecord) -> Vec<FuzzyMatch> {
+        let cap = self.config.max_comparisons as usize;
+        let rules = &self.config.rules;
+        let scratch = &mut self.scratch;
+        scratch.candidates.resize_with(rules.len(), Vec::new);
+        let mut skipped = 0u64;
+        let mut found = 0usize;
+        for (rule, (keys, candidates)) in
+            scratch.keys.iter().zip(&mut scratch.candidates).enumerate()
+        {
+            candidates.clear();
+            scratch.seen.clear();
+            skipped += self
+                .index
+                .gather(rule, keys, exclude, cap, candidates, &mut scratch.seen);
+            found += candidates.len();
+        }
+
+        // Share the cap out among the rules in turn: each rule's first
+        // candidate, then each rule's second, …
+        scratch.scored.clear();
+        let mut compared = 0usize;
+        let rounds = scratch.candidates.iter().map(Vec::len).max().unwrap_or(0);
+        'rounds: for round in 0..rounds {
+            for (at, rule) in rules.iter().enumerate() {
+                let Some(&candidate) = scratch.candidates.get(at).and_then(|c| c.get(round)) else {
+                    continue;
+                };
+                if compared == cap {
+                    break 'rounds;
+                }
+                let Some(other) = self.records.get(&candidate) else {
+                    continue;
+                };
+                compared += 1;
+                if let Some(score) = rule.score(record, other) {
+                    scratch.scored.push((candidate, score, at));
+                }
+            }
+        }
+        skipped += found.saturating_sub(compared) as u64;
+
+        // Best score per candidate, the earlier rule on a tie.
+        scratch
+            .scored
+            .sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+        scratch.scored.dedup_by_key(|scored| scored.0);
+        let mut matches: Vec<FuzzyMatch> = scratch
+            .scored
+            .iter()
+            .filter_map(|&(candidate, score, rule)| {
+                let decision = self.config.decide(score)?;
+                Some(FuzzyMatch {
+                    candidate,
+                    rule,
+                    score,
+                    decision,
+                })
+            })
+            .collect();
+        matches.sort_unstable_by(|a, b| b.score.cmp(&a.score).then(a.candidate.cmp(&b.candidate)));
+
+        let stats = &mut self.stats;
+        stats.records += 1;
+        stats.comparisons += compared as u64;
+        stats.most_comparisons = stats
+            .most_comparisons
+            .max(u32::try_from(compared).unwrap_or(u32::MAX));
+        if skipped > 0 {
+            stats.skipped += skipped;
+            stats.capped += 1;
+        }
+        matches
+    }
+}
+
+impl fmt::Debug for Matcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Matcher")
+            .field("config", &self.config)
+            .field("stats", &self.stats())
+            .finish()
+    }
+}

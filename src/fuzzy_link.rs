@@ -1,0 +1,146 @@
+//! Fuzzy matching inside the resolver: each event becomes a match record
+//! as it is linked; what the rules find merges profiles or waits for
+//! review.
+
+use crate::event::Event;
+use crate::evidence::EventRecord;
+use crate::fuzzy::{Decision, FuzzyConfig, MatchRecord, MatchStats, Matcher};
+use crate::protect::Change;
+use crate::protect::ReviewRecord;
+use crate::resolver::{FORGOTTEN, MergeRecord, Pending, Resolver};
+
+/// The resolver's fuzzy matching state.
+pub(crate) struct FuzzyLinks {
+    matcher: Matcher,
+    /// Match record → the node its event was linked at.
+    owners: Vec<u32>,
+    /// The nodes of each record's identifiers, one record after the other
+    /// (`ends` marks where each stops), so that `forget` finds the records
+    /// that hold a forgotten value.
+    nodes: Vec<u32>,
+    ends: Vec<u32>,
+}
+
+impl std::fmt::Debug for FuzzyLinks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FuzzyLinks")
+            .field("records", &self.owners.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl FuzzyLinks {
+    pub(crate) fn new(config: FuzzyConfig) -> Self {
+        FuzzyLinks {
+            matcher: Matcher::new(config),
+            owners: Vec::new(),
+            nodes: Vec::new(),
+            ends: Vec::new(),
+        }
+    }
+
+    /// Drops every record whose event carried `node`.
+    pub(crate) fn forget(&mut self, node: u32) {
+        let mut start = 0;
+        for (record, &end) in self.ends.iter().enumerate() {
+            if self.nodes[start..end as usize].contains(&node) {
+                self.matcher.remove(record as u32);
+            }
+            start = end as usize;
+        }
+    }
+}
+
+impl Resolver {
+    /// The work fuzzy matching has done (comparisons, candidates cut off
+    /// by the cap), or `None` when it is off.
+    pub fn fuzzy_stats(&self) -> Option<MatchStats> {
+        self.fuzzy.as_ref().map(|fuzzy| fuzzy.matcher.stats())
+    }
+
+    /// Matches `event`, just linked at `node`, against the earlier events:
+    /// merges at `auto_merge` where no limit stops it, queues the rest for
+    /// review. Generic and forgotten identifiers take no part.
+    pub(crate) fn link_fuzzy(
+        &mut self,
+        event: &Event,
+        node: u32,
+        pending: &[Pending],
+        values: &str,
+        channel: Option<u16>,
+        merges: &mut Vec<MergeRecord>,
+    ) {
+        let Some(mut fuzzy) = self.fuzzy.take() else {
+            return;
+        };
+        let excluded = |resolver: &Resolver, node: u32| {
+            resolver.generic.contains_key(&node) || resolver.nodes.kinds[node as usize] >= FORGOTTEN
+        };
+        let id = u32::try_from(fuzzy.owners.len()).ok();
+        if excluded(self, node) || id.is_none() {
+            self.fuzzy = Some(fuzzy);
+            return;
+        }
+        let id = id.unwrap_or_default();
+        let mut record = MatchRecord::new();
+        for pending in pending {
+            let Some(at) = self.nodes.find_key(pending.key) else {
+                continue;
+            };
+            if excluded(self, at) {
+                continue;
+            }
+            let kind = event.identifiers()[pending.index as usize].kind();
+            record.push_identifier(kind, &values[pending.value.clone()]);
+            fuzzy.nodes.push(at);
+        }
+        for (name, value) in event.attrs() {
+            record.push_attr(name, value);
+        }
+        fuzzy.owners.push(node);
+        fuzzy.ends.push(fuzzy.nodes.len() as u32);
+        let found = fuzzy.matcher.match_record(id, record);
+        // Profiles met already for this event: the best match decides.
+        let mut met: Vec<u32> = Vec::new();
+        for found in found {
+            let candidate = fuzzy.owners[found.candidate() as usize];
+            if excluded(self, candidate) {
+                continue;
+            }
+            let (root, other) = (self.nodes.sets.find(node), self.nodes.sets.find(candidate));
+            if root == other || met.contains(&other) {
+                continue;
+            }
+            met.push(other);
+            let rule = fuzzy.matcher.rule_name(found.rule()).unwrap_or("custom");
+            let room = self.evidence.as_ref().is_none_or(|e| e.room() >= 2);
+            if found.decision() == Decision::AutoMerge && room && self.limits_allow(root, other) {
+                let made = self.join_profiles(root, other, None, event.id(), candidate);
+                if let Some(evidence) = &mut self.evidence {
+                    let record = EventRecord {
+                        event: event.id(),
+                        channel,
+                        ts: event.ts(),
+                    };
+                    evidence.record_fuzzy(node, candidate, record, rule, found.score());
+                }
+                for merge in &made {
+                    self.log(Change::Merged(merge.clone()));
+                }
+                merges.extend(made);
+            } else {
+                self.review.push(ReviewRecord {
+                    event: event.id().to_owned(),
+                    kept: node,
+                    held: candidate,
+                    kind: 0,
+                    limit: 0,
+                    ts: event.ts(),
+                    channel,
+                    fuzzy: Some((rule.to_owned(), found.score().get().to_bits())),
+                });
+            }
+        }
+        self.fuzzy = Some(fuzzy);
+    }
+}
