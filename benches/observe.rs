@@ -256,6 +256,26 @@ fn benches(c: &mut Criterion) {
             );
         });
     }
+    // The default path plus the built-in fuzzy rules: matching each event
+    // against the earlier ones through blocking (issue 5: within 3x of
+    // "hashed").
+    group.bench_function("hashed_fuzzy", |b| {
+        b.iter_batched(
+            || {
+                ResolverBuilder::new(SecretKey::derive("bench"))
+                    .default_region(Region::NL)
+                    .fuzzy(idstitch::fuzzy::FuzzyConfig::default())
+                    .build()
+            },
+            |mut resolver| {
+                for event in &events {
+                    let _ = black_box(resolver.observe(event));
+                }
+                resolver
+            },
+            BatchSize::LargeInput,
+        );
+    });
     // The same stream through observe_batch: normalizing and hashing on
     // every core, linking on one.
     group.bench_function("hashed_batch", |b| {
