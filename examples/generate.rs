@@ -2,7 +2,7 @@
 //! with known ground truth, for trying and timing the `resolve` example.
 //!
 //! ```text
-//! cargo run --release --example generate -- [--events N | --people N] [--seed S] [--ids-per-event X] [--garbage] [--planted] [--replays] [--truth FILE] > events.jsonl
+//! cargo run --release --example generate -- [--events N | --people N] [--seed S] [--ids-per-event X] [--garbage] [--planted] [--replays] [--typos] [--truth FILE] > events.jsonl
 //! ```
 //!
 //! `--events N` asks for about N events (people of five events on average);
@@ -24,7 +24,27 @@
 //! protection against over-merging; the truth ignores them, and the rest of
 //! the output is the same as without the flag.
 //!
-//! `--truth FILE` writes one `event_id<TAB>person` line per distinct event.
+//! `--typos` makes a data set for evaluating fuzzy matching. Every person
+//! gets a name (Dutch, German or Finnish: `Jan de Vries`, `Anna Müller`,
+//! `Mikko Virtanen`), a city and a postcode, which store, chat, call centre
+//! and CRM events and web and app purchases carry in `attrs` (`name`,
+//! `city`, `postcode`), written in several ways (`de Vries, Jan`,
+//! `JAN DE VRIES`, `Mueller`, `1234AB`); email addresses are made of the
+//! name. About 5 % of people then have their last event replaced by one
+//! with a misspelled copy of one of their addresses (`gmial.com`,
+//! `hotmial.com`, `zigo.nl`, or a letter off in the local part) and only
+//! a fresh chat session or cookie beside it, about 2 % by one with one of
+//! their phone numbers with two adjacent digits swapped; only fuzzy
+//! matching can join those events to the person. About 6 % of people are
+//! near-miss strangers in pairs: the same postcode with similar names
+//! (`Jan de Vries`, `Jan de Vos`), the same name in two cities, or that and
+//! addresses one letter apart at the same domains. Event ids, times and the
+//! truth are the same as without the flag; the counts are reported on
+//! stderr.
+//!
+//! `--truth FILE` writes one `event_id<TAB>person` line per distinct event:
+//! with `--typos`, score a resolver's profiles by pairwise precision and
+//! recall against it.
 
 #[path = "../tests/common/generator.rs"]
 #[allow(dead_code)] // The tests use more of the generator than this example.
@@ -35,15 +55,27 @@ use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 use std::str::FromStr;
 
-use generator::{Config, Role, Schedule};
+use generator::{Config, NearMiss, Role, Schedule, Typo};
 
-const USAGE: &str = "usage: generate [--events N | --people N] [--seed S] [--ids-per-event X] [--garbage] [--planted] [--replays] [--truth FILE]";
+const USAGE: &str = "usage: generate [--events N | --people N] [--seed S] [--ids-per-event X] [--garbage] [--planted] [--replays] [--typos] [--truth FILE]
+
+  --events N         about N events (people of five events on average)
+  --people N         N people instead (at most 4,000,000)
+  --seed S           the random seed (default 1)
+  --ids-per-event X  about X of their person's identifiers per event (default: about 1.9)
+  --garbage          junk values and lines that are not events
+  --planted          shared values (kiosk cookies, store phones, till emails) that wrongly join people
+  --replays          repeat some lines later on
+  --typos            names, cities and postcodes in attrs; email typos, phone digit slips and
+                     near-miss strangers, for evaluating fuzzy matching
+  --truth FILE       write event_id<TAB>person per distinct event to FILE";
 
 fn main() -> ExitCode {
     let mut config = Config::default();
     let mut events = None;
     let mut truth_path = None;
     let mut ids_per_event = None;
+    let mut typos = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let value = match arg.as_str() {
@@ -74,6 +106,14 @@ fn main() -> ExitCode {
                 config.replays = true;
                 Some(())
             }
+            "--typos" => {
+                typos = true;
+                Some(())
+            }
+            "--help" | "-h" => {
+                println!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
             _ => None,
         };
         if parsed.is_none() {
@@ -92,10 +132,13 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let schedule = match ids_per_event {
+    let mut schedule = match ids_per_event {
         Some(mean) => Schedule::with_identifiers_per_event(&config, mean),
         None => Schedule::new(&config),
     };
+    if typos {
+        schedule = schedule.with_typos();
+    }
     match write(&config, &schedule, truth_path.as_deref()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -121,6 +164,8 @@ fn write(config: &Config, schedule: &Schedule, truth_path: Option<&str>) -> io::
     let mut planted: Vec<Option<String>> = vec![None; schedule.planted().len()];
     // The people's events and their own identifiers, for the report.
     let (mut events, mut identifiers) = (0usize, 0usize);
+    // Typos by kind: email domain, email local part, phone slip.
+    let mut typos = [0usize; 3];
     // A closure cannot return early: keep the first error, skip the rest.
     let mut result = Ok(());
     schedule.for_each_line(|line| {
@@ -147,6 +192,7 @@ fn write(config: &Config, schedule: &Schedule, truth_path: Option<&str>) -> io::
                 Role::Planted(at) => {
                     planted[at].get_or_insert_with(|| value.to_owned());
                 }
+                Role::Typo(typo) => typos[typo as usize] += 1,
                 Role::Junk => {}
             }
         }
@@ -168,6 +214,24 @@ fn write(config: &Config, schedule: &Schedule, truth_path: Option<&str>) -> io::
             value.kind,
             generator::quote(spelling.as_deref().unwrap_or_default()),
             value.people
+        );
+    }
+    if schedule.typos() {
+        eprintln!(
+            "generate: typos, one per person: {} email domain, {} email local part, {} phone digit slip",
+            typos[Typo::EmailDomain as usize],
+            typos[Typo::EmailLocal as usize],
+            typos[Typo::PhoneSlip as usize]
+        );
+        let mut near = [0usize; 3];
+        for (_, _, kind) in schedule.near_misses() {
+            near[kind as usize] += 1;
+        }
+        eprintln!(
+            "generate: near-miss pairs of strangers: {} same place and similar names, {} same name in two cities, {} same name and addresses one letter apart",
+            near[NearMiss::SamePlace as usize],
+            near[NearMiss::SameName as usize],
+            near[NearMiss::NearEmail as usize]
         );
     }
     Ok(())

@@ -21,6 +21,50 @@
 //! resolver would follow to glue those people together; the truth ignores
 //! them.
 //!
+//! # Typo mode
+//! [`Schedule::with_typos`] turns the data set into one for evaluating
+//! fuzzy matching; off, not a byte changes. Every person gets a name (first
+//! name and surname from Dutch, German or Finnish lists, by the country of
+//! their phones: `Jan de Vries`, `Anna Müller`, `Mikko Virtanen`), a home city
+//! and a postcode (Dutch `1234 AB`, German and Finnish 5 digits), and their
+//! email addresses are made of that name (`jan.devries12@ziggo.nl`, at
+//! `hotmail.com` or `outlook.com` instead of `example.com`). Store, chat,
+//! call centre and CRM events, and web and app purchases, carry some of
+//! `name`, `city` and `postcode` in `attrs`, written as people write them:
+//! `de Vries, Jan`, `Vries, Jan de`, `J. de Vries`, `JAN DE VRIES`,
+//! `Muller` and `Mueller` for `Müller`, `1234AB`. On top of that:
+//!
+//! - **Email typos** ([`Typo::EmailDomain`], [`Typo::EmailLocal`]): about
+//!   5 % of people have their last event replaced by one that carries a
+//!   misspelled copy of one of their addresses (`gmial.com`, `gmail.co`,
+//!   `hotmial.com`, `outlok.com`, `zigo.nl`, … or one letter of the local
+//!   part deleted, doubled, swapped with its neighbour or replaced by a key
+//!   next to it), with a fresh chat session or cookie or nothing else, and
+//!   the person's name and city (half of them their postcode too). The
+//!   address itself is on one of their earlier events, so only a fuzzy
+//!   match can join the two.
+//! - **Phone digit slips** ([`Typo::PhoneSlip`]): about 2 % of people have
+//!   their last event replaced by a call centre or CRM event with one of
+//!   their numbers, two adjacent digits swapped (never another person's
+//!   number, never a blocklisted one), and their name and postcode (half of
+//!   them their city too).
+//! - **Near-miss strangers** ([`NearMiss`]): about 6 % of people come in
+//!   pairs of two people who look alike and are not the same: the same city
+//!   and postcode with similar names (the other of a pair of similar
+//!   surnames or first names: `Jan de Vries`, `Jan de Vos`; `Anna Müller`,
+//!   `Andrea Müller`), the same name in two cities, or the same name in two
+//!   cities with addresses one letter apart at the same domains
+//!   (`jan.devries12@`, `jan.devrie12@`).
+//!
+//! The truth, event ids and times are the same as without typos: typos
+//! replace events and never add any. [`Role::Typo`] marks each misspelled
+//! value, and [`Schedule::near_misses`] lists the pairs. Strangers with the
+//! same name and city also occur by chance, as they do in real life but
+//! more often: the lists hold 48 first names and 60 surnames per country,
+//! and each country 10 or 12 cities, which gives about 190 such pairs per
+//! 10,000 people whose events show both. The same name and postcode by
+//! chance is rare below a million people.
+//!
 //! # How it streams
 //! [`Schedule::new`] draws only when each event happens, from a random
 //! stream of its person's own, and sorts the events by time with a counting
@@ -109,6 +153,15 @@ const EXTRAS: u64 = 0x4558_5452_4153_2121;
 /// How many, and which, more of a person's identifiers each event carries
 /// ("MOREIDS!"), apart from the walk's stream so that the walk is the same.
 const MORE: u64 = 0x4D4F_5245_4944_5321;
+/// Typo mode: a person's name, city and postcode ("HOMETOWN").
+const HOME: u64 = 0x484F_4D45_544F_574E;
+/// Typo mode: which of name, city and postcode an event carries, and how
+/// they are written ("ATTRS!!!").
+const ATTRS: u64 = 0x4154_5452_5321_2121;
+/// Typo mode: which typo a person gets, and how it is made ("TYPOS!!!").
+const TYPO: u64 = 0x5459_504F_5321_2121;
+/// Typo mode: which pairs of people are near-miss strangers ("NEARMISS").
+const NEAR: u64 = 0x4E45_4152_4D49_5353;
 
 /// The most people [`Schedule::new`] accepts: below it, phone numbers are
 /// distinct per person (see [`Person::new`]).
@@ -349,6 +402,36 @@ pub(crate) enum Role {
     Junk,
     /// The planted value at this index of [`Schedule::planted`].
     Planted(usize),
+    /// One of the person's own identifiers, misspelled (only with
+    /// [`Schedule::with_typos`]): it normalizes to no identifier of anyone.
+    Typo(Typo),
+}
+
+/// A misspelled identifier of typo mode (see [`Schedule::with_typos`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Typo {
+    /// An address with a slip in the domain (`gmial.com`, `zigo.nl`).
+    EmailDomain,
+    /// An address with one letter of the local part deleted, doubled,
+    /// swapped with its neighbour or replaced by a key next to it.
+    EmailLocal,
+    /// A phone number with two adjacent digits swapped.
+    PhoneSlip,
+}
+
+/// How two people of a near-miss pair look alike (see
+/// [`Schedule::near_misses`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum NearMiss {
+    /// The same city and postcode (a household, or neighbours), and names
+    /// that differ in the surname (`Jan de Vries`, `Jan de Vos`) or the
+    /// first name (`Anna Müller`, `Andrea Müller`).
+    SamePlace,
+    /// The same name, in another city.
+    SameName,
+    /// The same name, in another city, and email addresses one letter
+    /// apart at the same domain (`jan.devries12@`, `jan.devrie12@`).
+    NearEmail,
 }
 
 impl<'a> Line<'a> {
@@ -388,6 +471,8 @@ pub(crate) struct Schedule {
     /// Copies of earlier lines: (copied line, copy goes after this many
     /// lines), counting events and broken lines only, by the copied line.
     replays: Vec<(usize, usize)>,
+    /// Typo mode (see [`Schedule::with_typos`]).
+    typos: bool,
 }
 
 impl Schedule {
@@ -455,9 +540,43 @@ impl Schedule {
             plan,
             broken: Vec::new(),
             replays: Vec::new(),
+            typos: false,
         };
         schedule.extras();
         schedule
+    }
+
+    /// The same data set in typo mode, for evaluating fuzzy matching (see
+    /// the module docs): people get names, cities and postcodes, which
+    /// store, chat, call centre and CRM events carry in `attrs`; about 5 %
+    /// of people get an email typo and 2 % a phone digit slip, each on an
+    /// event that nothing else joins to them; and about 6 % of people are
+    /// near-miss strangers in pairs. Event ids, times and the truth stay as
+    /// they are. Typo mode only ever changes each event's text, from streams
+    /// of its own: the schedule is the same. Writing takes about a third
+    /// more time (more draws per event, and 14 % more bytes).
+    pub(crate) fn with_typos(mut self) -> Self {
+        self.typos = true;
+        self
+    }
+
+    /// Whether the schedule writes in typo mode.
+    pub(crate) fn typos(&self) -> bool {
+        self.typos
+    }
+
+    /// The near-miss pairs of typo mode, by person: none without it. People
+    /// `2k` and `2k + 1` are a pair or not, and the second of a pair takes
+    /// after the first.
+    pub(crate) fn near_misses(&self) -> Vec<(usize, usize, NearMiss)> {
+        if !self.typos {
+            return Vec::new();
+        }
+        (0..self.config.people / 2)
+            .filter_map(|pair| {
+                near_miss(self.config.seed, pair).map(|kind| (2 * pair, 2 * pair + 1, kind))
+            })
+            .collect()
     }
 
     /// Places the broken lines and the replays.
@@ -990,6 +1109,11 @@ impl Chosen {
     fn as_slice(&self) -> &[u8] {
         &self.at[..self.len]
     }
+
+    /// Bit `i` set: `Person::ids[i]` is chosen.
+    fn bits(&self) -> u16 {
+        self.as_slice().iter().fold(0, |bits, &at| bits | 1 << at)
+    }
 }
 
 const FIRST: &[&str] = &[
@@ -1273,7 +1397,7 @@ impl Render {
         p: usize,
         step: usize,
     ) {
-        let (config, plan) = (&schedule.config, &schedule.plan);
+        let config = &schedule.config;
         self.junk = 0;
         self.out.text.push_str(r#"{"id":"ev"#);
         push_int(&mut self.out.text, event as u64);
@@ -1296,17 +1420,23 @@ impl Render {
         }
         let (person, mut walk) = Person::new(config.seed, p, schedule.more);
         let mut chosen = walk.step();
+        // Bit `i` set: `person.ids[i]` is on an earlier event.
+        let mut earlier = 0u16;
         for _ in 0..step {
+            earlier |= chosen.bits();
             chosen = walk.step();
+        }
+        let home = schedule.typos.then(|| Home::of(config, p, &person));
+        if let Some(home) = &home {
+            if let Some(typo) = TypoEvent::plan(config, p, step, &person, earlier) {
+                self.typo_event(schedule, carriers, p, step, &person, home, typo);
+                return;
+            }
         }
         let mut rng = stream(config.seed, EVENT, p, step);
         let decision = decide(&person, &chosen, &mut rng);
         if let Some(channel) = decision.written {
-            self.out.text.push_str(r#","channel":""#);
-            self.out.text.push_str(channel);
-            self.out.text.push_str(r#"","kind":""#);
-            self.out.text.push_str(decision.kind);
-            self.out.text.push('"');
+            self.channel(channel, decision.kind);
         }
         self.out.text.push_str(r#","identifiers":["#);
         // The country of a phone written in national format, unless NL.
@@ -1315,11 +1445,19 @@ impl Render {
             self.value.clear();
             match person.ids[at as usize] {
                 Id::Email { domain } => {
-                    self.value.push_str(person.first);
-                    self.value.push('.');
-                    self.value.push_str(person.last);
-                    push_int(&mut self.value, person.index as u64);
-                    spell_email(&mut self.value, domain, &mut rng);
+                    match &home {
+                        Some(home) => {
+                            home.local(&mut self.value);
+                            spell_email(&mut self.value, home.domain(domain), &mut rng);
+                        }
+                        None => {
+                            self.value.push_str(person.first);
+                            self.value.push('.');
+                            self.value.push_str(person.last);
+                            push_int(&mut self.value, person.index as u64);
+                            spell_email(&mut self.value, domain, &mut rng);
+                        }
+                    }
                     self.push("email", None, Role::Own);
                 }
                 Id::Phone { head, tail } => {
@@ -1343,25 +1481,15 @@ impl Render {
                     }
                     self.push("loyalty_card", None, Role::Own);
                 }
-                Id::Cookie { serial, tag } => {
-                    self.value.push_str("ck_");
-                    push_hex(&mut self.value, serial, 6);
-                    push_hex(&mut self.value, tag.into(), 4);
-                    self.push("cookie", None, Role::Own);
-                }
+                Id::Cookie { serial, tag } => self.cookie(serial, tag),
                 Id::Chat {
                     channel,
                     serial,
                     tag,
                 } => {
-                    self.value.push_str(&channel[..2]);
-                    self.value.push('-');
-                    push_int(&mut self.value, serial);
-                    self.value.push('-');
-                    push_hex(&mut self.value, tag.into(), 1);
                     // Qualify the session itself when the event's channel is not its own.
                     let qualify = decision.written != Some(channel) || rng.chance(0.1);
-                    self.push("chat_session", qualify.then_some(channel), Role::Own);
+                    self.chat(channel, serial, tag, qualify);
                 }
             }
         }
@@ -1370,9 +1498,156 @@ impl Render {
         if config.garbage && rng.chance(0.05) {
             self.junk(&mut rng, junk_tag);
         }
+        self.planted(schedule, carriers, p, step, country);
+        self.out.text.push(']');
+        let place = home.as_ref().map(|home| {
+            let mut rng = stream(config.seed, ATTRS, p, step);
+            let [name, city, postcode] = attr_odds(decision.channel, decision.kind)
+                .map(|odds| odds > 0.0 && rng.chance(odds));
+            Place {
+                home,
+                name,
+                city,
+                postcode,
+                rng,
+            }
+        });
+        self.attrs(country, store, place);
+        self.out.text.push('}');
+        self.done(p);
+    }
+
+    /// Writes typo event `typo` of person `p` (see [`Schedule::with_typos`]):
+    /// the misspelled value, a fresh device or nothing, and the person's
+    /// name with their city, postcode or both.
+    #[allow(clippy::too_many_arguments)] // One event's parts, as `event` has them.
+    fn typo_event(
+        &mut self,
+        schedule: &Schedule,
+        carriers: &[(usize, u32)],
+        p: usize,
+        step: usize,
+        person: &Person,
+        home: &Home,
+        typo: TypoEvent,
+    ) {
+        let TypoEvent {
+            kind,
+            at,
+            slipped,
+            mut rng,
+        } = typo;
+        let (channel, event_kind) = match kind {
+            Typo::PhoneSlip => *rng.pick(&[
+                ("call_center", "support_call"),
+                ("call_center", "support_call"),
+                ("crm", "signup"),
+            ]),
+            _ => *rng.pick(&[
+                ("chat", "chat_message"),
+                ("chat", "chat_message"),
+                ("web", "signup"),
+                ("web", "signup"),
+                ("crm", "signup"),
+            ]),
+        };
+        self.channel(channel, event_kind);
+        self.out.text.push_str(r#","identifiers":["#);
+        self.value.clear();
+        let mut country = None;
+        match (kind, person.ids[at]) {
+            (Typo::PhoneSlip, Id::Phone { head, .. }) => {
+                if spell_phone(&mut self.value, person.country, head, slipped, &mut rng)
+                    && person.country != Country::Nl
+                {
+                    country = Some(person.country);
+                }
+            }
+            (_, Id::Email { domain }) => {
+                let mut domain = home.domain(domain);
+                home.local(&mut self.value);
+                if kind == Typo::EmailDomain {
+                    domain = *rng.pick(domain_typos(domain));
+                } else {
+                    misspell(&mut self.value, &mut rng);
+                }
+                spell_email(&mut self.value, domain, &mut rng);
+            }
+            _ => unreachable!("a typo of an email or a phone, as planned"),
+        }
+        let id_kind = if kind == Typo::PhoneSlip {
+            "phone"
+        } else {
+            "email"
+        };
+        self.push(id_kind, None, Role::Typo(kind));
+        // A device seen nowhere else: serials 8p + 5 and up are nobody's.
+        let tag = rng.below(0x1000) as u16;
+        match channel {
+            "chat" => self.chat("chat", 8 * p as u64 + 6, tag, rng.chance(0.1)),
+            "web" => self.cookie(8 * p as u64 + 7, tag),
+            _ => {}
+        }
+        self.planted(schedule, carriers, p, step, country);
+        self.out.text.push(']');
+        let email = kind != Typo::PhoneSlip;
+        let half = rng.chance(0.5);
+        let place = Place {
+            home,
+            name: true,
+            city: email || half,
+            postcode: !email || half,
+            rng: stream(schedule.config.seed, ATTRS, p, step),
+        };
+        self.attrs(country, None, Some(place));
+        self.out.text.push('}');
+        self.done(p);
+    }
+
+    /// Writes the event's channel and kind.
+    fn channel(&mut self, channel: &str, kind: &str) {
+        self.out.text.push_str(r#","channel":""#);
+        self.out.text.push_str(channel);
+        self.out.text.push_str(r#"","kind":""#);
+        self.out.text.push_str(kind);
+        self.out.text.push('"');
+    }
+
+    /// Writes a cookie of the person's.
+    fn cookie(&mut self, serial: u64, tag: u16) {
+        self.value.clear();
+        self.value.push_str("ck_");
+        push_hex(&mut self.value, serial, 6);
+        push_hex(&mut self.value, tag.into(), 4);
+        self.push("cookie", None, Role::Own);
+    }
+
+    /// Writes a chat session of the person's, on `channel`; `qualify`: with
+    /// its channel.
+    fn chat(&mut self, channel: &'static str, serial: u64, tag: u16, qualify: bool) {
+        self.value.clear();
+        self.value.push_str(&channel[..2]);
+        self.value.push('-');
+        push_int(&mut self.value, serial);
+        self.value.push('-');
+        push_hex(&mut self.value, tag.into(), 1);
+        self.push("chat_session", qualify.then_some(channel), Role::Own);
+    }
+
+    /// Writes the planted values of `carriers` on person `p`'s step `step`;
+    /// `country`: the country the event names.
+    fn planted(
+        &mut self,
+        schedule: &Schedule,
+        carriers: &[(usize, u32)],
+        p: usize,
+        step: usize,
+        country: Option<Country>,
+    ) {
         let mut spelling = None;
-        for (value, kind, n) in plan.on(carriers) {
-            let rng = spelling.get_or_insert_with(|| stream(config.seed, SPELLING, p, step));
+        for (value, kind, n) in schedule.plan.on(carriers) {
+            let rng =
+                spelling.get_or_insert_with(|| stream(schedule.config.seed, SPELLING, p, step));
             self.value.clear();
             match PLANTED_KINDS[kind] {
                 "cookie" => {
@@ -1402,32 +1677,72 @@ impl Render {
             }
             self.push(PLANTED_KINDS[kind], None, Role::Planted(value));
         }
-        self.out.text.push(']');
-        if country.is_some() || store.is_some() {
-            self.out.text.push_str(r#","attrs":{"#);
-            if let Some(country) = country {
-                self.out.text.push_str(match country {
-                    Country::Nl => r#""country":"NL""#,
-                    Country::De => r#""country":"DE""#,
-                    Country::Fi => r#""country":"FI""#,
-                });
+    }
+
+    /// Writes the event's `attrs`, if it has any: the `country` of a phone
+    /// in national format, a store's id and order value, and in typo mode
+    /// what `place` says of the person.
+    fn attrs(
+        &mut self,
+        country: Option<Country>,
+        store: Option<(usize, usize, usize)>,
+        place: Option<Place<'_>>,
+    ) {
+        let place = place.filter(|place| place.name || place.city || place.postcode);
+        if country.is_none() && store.is_none() && place.is_none() {
+            return;
+        }
+        self.out.text.push_str(r#","attrs":{"#);
+        if let Some(country) = country {
+            self.out.text.push_str(match country {
+                Country::Nl => r#""country":"NL""#,
+                Country::De => r#""country":"DE""#,
+                Country::Fi => r#""country":"FI""#,
+            });
+        }
+        if let Some((store_id, euros, cents)) = store {
+            if country.is_some() {
+                self.out.text.push(',');
             }
-            if let Some((store_id, euros, cents)) = store {
-                if country.is_some() {
-                    self.out.text.push(',');
-                }
-                self.out.text.push_str(r#""store_id":"store-"#);
-                push_int(&mut self.out.text, store_id as u64);
-                self.out.text.push_str(r#"","order_value":""#);
-                push_int(&mut self.out.text, euros as u64);
-                self.out.text.push('.');
-                push_padded(&mut self.out.text, cents as u64, 2);
-                self.out.text.push('"');
+            self.out.text.push_str(r#""store_id":"store-"#);
+            push_int(&mut self.out.text, store_id as u64);
+            self.out.text.push_str(r#"","order_value":""#);
+            push_int(&mut self.out.text, euros as u64);
+            self.out.text.push('.');
+            push_padded(&mut self.out.text, cents as u64, 2);
+            self.out.text.push('"');
+        }
+        if let Some(mut place) = place {
+            let home = place.home;
+            if place.name {
+                self.value.clear();
+                spell_name(&mut self.value, home.name, &mut place.rng);
+                self.attr("name");
             }
-            self.out.text.push('}');
+            if place.city {
+                self.value.clear();
+                let (name, _, _) = home.city();
+                spell_city(&mut self.value, name, &mut place.rng);
+                self.attr("city");
+            }
+            if place.postcode {
+                self.value.clear();
+                home.postcode(&mut self.value, &mut place.rng);
+                self.attr("postcode");
+            }
         }
         self.out.text.push('}');
-        self.done(p);
+    }
+
+    /// Writes `self.value` as the attribute `key`.
+    fn attr(&mut self, key: &str) {
+        if !self.out.text.ends_with('{') {
+            self.out.text.push(',');
+        }
+        self.out.text.push('"');
+        self.out.text.push_str(key);
+        self.out.text.push_str(r#"":"#);
+        push_quoted(&mut self.out.text, &self.value);
     }
 
     /// Ends the event of `person`.
@@ -1501,6 +1816,899 @@ impl Render {
         self.push(kind, None, Role::Junk);
         self.junk += 1;
     }
+}
+
+// Typo mode (see `Schedule::with_typos`): names, places, typos and
+// near-miss strangers.
+
+/// The share of people planned for an email typo; those without an earlier
+/// event with an address, and the near-miss pairs with addresses one letter
+/// apart, get none.
+const EMAIL_TYPOS: f64 = 0.066;
+/// The share of people planned for a phone digit slip; those without an
+/// earlier event with a number get none.
+const PHONE_SLIPS: f64 = 0.05;
+/// The share of pairs of people (`2k`, `2k + 1`) that are near-miss
+/// strangers, a third of each kind.
+const NEAR_MISSES: f64 = 0.06;
+
+/// First names and surnames of each country, both in pairs of different
+/// names that look alike (`Jan`, `Jaap`; `de Vries`, `de Vos`): a near-miss
+/// neighbour takes the other name of a pair (index `^ 1`). The two of a
+/// pair are at least two edits apart, also without accents, and not forms
+/// of one name (`Anna`, `Anja`): one letter apart at one address is more
+/// likely one person's name misspelled than two people. No two names of a
+/// list differ only in accents or their transliteration (`Schäfer`,
+/// `Schaefer`), which are spellings of one name.
+const NL_FIRST: &[&str] = &[
+    "Jan", "Jaap", "Pieter", "Pepijn", "Kees", "Klaas", "Henk", "Hans", "Bram", "Bart", "Thijs",
+    "Thomas", "Ruben", "Robin", "Joost", "Joris", "Daan", "Dirk", "Lucas", "Lars", "Gerrit",
+    "Gijs", "Wouter", "Willem", "Anna", "Amber", "Emma", "Esther", "Lotte", "Lieke", "Fleur",
+    "Floor", "Eva", "Elise", "Julia", "Janna", "Maria", "Mirjam", "Noor", "Naomi", "Sanne",
+    "Saskia", "Ingrid", "Iris", "Marloes", "Marleen", "Femke", "Fenna",
+];
+const NL_LAST: &[&str] = &[
+    "de Vries",
+    "de Vos",
+    "Jansen",
+    "Janssens",
+    "de Jong",
+    "de Jonker",
+    "Bakker",
+    "Bakhuis",
+    "Visser",
+    "Vis",
+    "Smit",
+    "Smeets",
+    "Meijer",
+    "Meijerink",
+    "van Dijk",
+    "van Dam",
+    "Mulder",
+    "Mulderij",
+    "de Groot",
+    "de Graaf",
+    "Bos",
+    "Bosch",
+    "Peters",
+    "Petersen",
+    "Hendriks",
+    "Hendrix",
+    "van Leeuwen",
+    "van Leuven",
+    "Dekker",
+    "Dekkinga",
+    "Brouwer",
+    "Bouwman",
+    "van den Berg",
+    "van den Bos",
+    "de Wit",
+    "de Wilde",
+    "Kok",
+    "Kooij",
+    "Verhoeven",
+    "Verhoef",
+    "van der Linden",
+    "van der Laan",
+    "Jacobs",
+    "Jakobsen",
+    "Vermeulen",
+    "Vermeer",
+    "van Beek",
+    "van Beest",
+    "Schouten",
+    "Schoonen",
+    "Willems",
+    "Wilms",
+    "Hoekstra",
+    "Hoeksma",
+    "Koster",
+    "Korver",
+    "Prins",
+    "Prinsen",
+    "Huisman",
+    "Huizinga",
+];
+const DE_FIRST: &[&str] = &[
+    "Jürgen",
+    "Jörg",
+    "Thomas",
+    "Tobias",
+    "Michael",
+    "Martin",
+    "Andreas",
+    "Anton",
+    "Felix",
+    "Fabian",
+    "Paul",
+    "Peter",
+    "Max",
+    "Moritz",
+    "Stefan",
+    "Sven",
+    "Klaus",
+    "Karl",
+    "Uwe",
+    "Udo",
+    "Frank",
+    "Florian",
+    "Dieter",
+    "Detlef",
+    "Anna",
+    "Andrea",
+    "Lena",
+    "Luisa",
+    "Marie",
+    "Melanie",
+    "Julia",
+    "Jana",
+    "Laura",
+    "Lisa",
+    "Sabine",
+    "Sabrina",
+    "Katharina",
+    "Kerstin",
+    "Ursula",
+    "Ulrike",
+    "Monika",
+    "Martina",
+    "Petra",
+    "Paula",
+    "Birgit",
+    "Bettina",
+    "Heike",
+    "Helga",
+];
+const DE_LAST: &[&str] = &[
+    "Müller",
+    "Mahler",
+    "Schmidt",
+    "Schmied",
+    "Schneider",
+    "Schreiner",
+    "Fischer",
+    "Fichtner",
+    "Meyer",
+    "Meister",
+    "Wagner",
+    "Wegener",
+    "Becker",
+    "Beckmann",
+    "Schulz",
+    "Schuster",
+    "Hoffmann",
+    "Hausmann",
+    "Schäfer",
+    "Schiffer",
+    "Koch",
+    "Kuhn",
+    "Krüger",
+    "Kruse",
+    "Wolf",
+    "Wolter",
+    "Schröder",
+    "Schreiber",
+    "Neumann",
+    "Niemann",
+    "Weiß",
+    "Weigel",
+    "Krause",
+    "Kramer",
+    "Richter",
+    "Reichert",
+    "Klein",
+    "Kling",
+    "Zimmermann",
+    "Zimmer",
+    "Braun",
+    "Brauner",
+    "Hartmann",
+    "Hartung",
+    "Lange",
+    "Langner",
+    "Werner",
+    "Wenzel",
+    "Lehmann",
+    "Lehmkuhl",
+    "Schmitz",
+    "Schmid",
+    "Walter",
+    "Winter",
+    "Köhler",
+    "Kohlmann",
+    "König",
+    "Konrad",
+    "Peters",
+    "Petersen",
+];
+const FI_FIRST: &[&str] = &[
+    "Mikko", "Marko", "Juha", "Jarmo", "Timo", "Tomi", "Jari", "Janne", "Antti", "Arto", "Eero",
+    "Eino", "Jukka", "Jyrki", "Pekka", "Pentti", "Matti", "Markku", "Kari", "Kimmo", "Heikki",
+    "Hannu", "Ville", "Veikko", "Anna", "Arja", "Aino", "Aila", "Marja", "Mervi", "Liisa", "Leena",
+    "Päivi", "Pirjo", "Sanna", "Satu", "Minna", "Milla", "Kaisa", "Kirsi", "Tuula", "Terhi",
+    "Riitta", "Ritva", "Eija", "Elina", "Helena", "Hilkka",
+];
+const FI_LAST: &[&str] = &[
+    "Virtanen",
+    "Virtala",
+    "Korhonen",
+    "Korhola",
+    "Mäkinen",
+    "Mäkelä",
+    "Nieminen",
+    "Niemelä",
+    "Heikkinen",
+    "Heikkilä",
+    "Koskinen",
+    "Koskela",
+    "Järvinen",
+    "Järvelä",
+    "Lehtonen",
+    "Lehtola",
+    "Salminen",
+    "Salonen",
+    "Laine",
+    "Lainio",
+    "Kinnunen",
+    "Kinnula",
+    "Rantanen",
+    "Rantala",
+    "Saarinen",
+    "Saarela",
+    "Hiltunen",
+    "Hiltula",
+    "Laitinen",
+    "Laitila",
+    "Hakala",
+    "Hakulinen",
+    "Manninen",
+    "Mannila",
+    "Jokinen",
+    "Jokela",
+    "Ahonen",
+    "Aho",
+    "Lindholm",
+    "Lindqvist",
+    "Karjalainen",
+    "Karjala",
+    "Hämäläinen",
+    "Hämälä",
+    "Leinonen",
+    "Leino",
+    "Tuominen",
+    "Tuomela",
+    "Savolainen",
+    "Savola",
+    "Peltonen",
+    "Peltola",
+    "Anttila",
+    "Anttonen",
+    "Miettinen",
+    "Mattila",
+    "Pesonen",
+    "Pesola",
+    "Turunen",
+    "Turula",
+];
+/// Cities of each country with their range of postcodes (the four digits
+/// of a Dutch one).
+const NL_CITIES: &[(&str, u32, u32)] = &[
+    ("Amsterdam", 1011, 1109),
+    ("Rotterdam", 3011, 3089),
+    ("Den Haag", 2491, 2599),
+    ("Utrecht", 3511, 3585),
+    ("Eindhoven", 5611, 5658),
+    ("Groningen", 9711, 9747),
+    ("Tilburg", 5011, 5049),
+    ("Almere", 1311, 1364),
+    ("Breda", 4811, 4839),
+    ("Nijmegen", 6511, 6546),
+    ("Haarlem", 2011, 2037),
+    ("Zwolle", 8011, 8045),
+];
+const DE_CITIES: &[(&str, u32, u32)] = &[
+    ("Berlin", 10115, 14199),
+    ("Hamburg", 20095, 22769),
+    ("München", 80331, 81929),
+    ("Köln", 50667, 51149),
+    ("Frankfurt am Main", 60306, 60599),
+    ("Stuttgart", 70173, 70629),
+    ("Düsseldorf", 40210, 40629),
+    ("Leipzig", 4103, 4357),
+    ("Dortmund", 44135, 44388),
+    ("Essen", 45127, 45359),
+    ("Bremen", 28195, 28779),
+    ("Dresden", 1067, 1328),
+];
+const FI_CITIES: &[(&str, u32, u32)] = &[
+    ("Helsinki", 100, 990),
+    ("Espoo", 2100, 2980),
+    ("Tampere", 33100, 33900),
+    ("Vantaa", 1300, 1770),
+    ("Oulu", 90100, 90830),
+    ("Turku", 20100, 20960),
+    ("Jyväskylä", 40100, 40950),
+    ("Lahti", 15100, 15900),
+    ("Kuopio", 70100, 70910),
+    ("Pori", 28100, 28900),
+];
+/// The letters of Dutch postcodes (never F, I, O, Q, U or Y).
+const NL_POSTCODE_LETTERS: &[u8; 20] = b"ABCDEGHJKLMNPRSTVWXZ";
+
+/// Misspellings of each domain the people use in typo mode, none of them a
+/// domain anyone has and each a valid domain: one letter dropped, swapped,
+/// doubled or replaced, or the top-level domain cut short.
+fn domain_typos(domain: &str) -> &'static [&'static str] {
+    match domain {
+        "gmail.com" => &[
+            "gmial.com",
+            "gmail.co",
+            "gmal.com",
+            "gamil.com",
+            "gnail.com",
+        ],
+        "hotmail.com" => &["hotmial.com", "hotmail.co", "hotmal.com", "hotmil.com"],
+        "outlook.com" => &["outlok.com", "outlook.co", "outloo.com", "outlookk.com"],
+        "ziggo.nl" => &["zigo.nl", "ziggo.nk", "zuggo.nl", "ziigo.nl"],
+        "kpn.nl" => &["kpm.nl", "kpnn.nl", "kpn.bl"],
+        "web.de" => &["wbe.de", "weeb.de", "web.dr"],
+        "elisa.fi" => &["elsia.fi", "elisa.fu", "elissa.fi", "elia.fi"],
+        _ => unreachable!("typo mode writes no {domain}"),
+    }
+}
+
+/// The keys next to each letter on a QWERTY keyboard.
+const NEIGHBOURS: [&str; 26] = [
+    "qsz", "vgn", "xdv", "sfec", "wrd", "dgrv", "fhtb", "gjyn", "uok", "hkum", "jli", "kop", "nj",
+    "bmh", "ipl", "ol", "wa", "etf", "adwx", "ryg", "yij", "cbf", "qes", "zcs", "tuh", "ax",
+];
+
+fn first_names(country: Country) -> &'static [&'static str] {
+    match country {
+        Country::Nl => NL_FIRST,
+        Country::De => DE_FIRST,
+        Country::Fi => FI_FIRST,
+    }
+}
+
+fn surnames(country: Country) -> &'static [&'static str] {
+    match country {
+        Country::Nl => NL_LAST,
+        Country::De => DE_LAST,
+        Country::Fi => FI_LAST,
+    }
+}
+
+fn cities(country: Country) -> &'static [(&'static str, u32, u32)] {
+    match country {
+        Country::Nl => NL_CITIES,
+        Country::De => DE_CITIES,
+        Country::Fi => FI_CITIES,
+    }
+}
+
+/// Whether people `2 * pair` and `2 * pair + 1` are near-miss strangers,
+/// and how.
+fn near_miss(seed: u64, pair: usize) -> Option<NearMiss> {
+    let mut rng = stream(seed, NEAR, pair, 0);
+    rng.chance(NEAR_MISSES)
+        .then(|| *rng.pick(&[NearMiss::SamePlace, NearMiss::SameName, NearMiss::NearEmail]))
+}
+
+/// A person's name, as indices into their country's lists.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Name {
+    country: Country,
+    first: usize,
+    last: usize,
+}
+
+impl Name {
+    fn first(&self) -> &'static str {
+        first_names(self.country)[self.first]
+    }
+
+    fn last(&self) -> &'static str {
+        surnames(self.country)[self.last]
+    }
+}
+
+/// Where a person lives and what they are called, in typo mode; and how
+/// their email addresses are made.
+struct Home {
+    name: Name,
+    /// The country's list and the index in it.
+    city: (Country, usize),
+    /// Placed in the city's range when written, so that a person who moves
+    /// to another city gets a postcode there.
+    postcode: u64,
+    /// The letters of a Dutch postcode.
+    letters: [u8; 2],
+    /// What the person's `example.com` addresses are at instead.
+    webmail: &'static str,
+    /// The name the local part of the addresses is made of, the number
+    /// that follows, which keeps the address the person's own, and a
+    /// letter of the surname left out.
+    local: (Name, usize, Option<usize>),
+    /// A near-miss neighbour's domains, which the person's addresses are
+    /// at instead: the person's own (before), the neighbour's, and how many
+    /// the neighbour has. The person's `k`th address goes to the
+    /// neighbour's `k`th domain, or round again.
+    borrowed: Option<([&'static str; 3], [&'static str; 3], usize)>,
+}
+
+impl Home {
+    /// Person `p`'s home, with `person`'s country, before any near miss.
+    fn drawn(seed: u64, p: usize, country: Country) -> Home {
+        let mut rng = stream(seed, HOME, p, 0);
+        let name = Name {
+            country,
+            first: rng.below(first_names(country).len()),
+            last: rng.below(surnames(country).len()),
+        };
+        let city = (country, rng.below(cities(country).len()));
+        let postcode = rng.next_u64();
+        let letters = loop {
+            let pick = |rng: &mut Rng| *rng.pick(NL_POSTCODE_LETTERS);
+            let letters = [pick(&mut rng), pick(&mut rng)];
+            // The Netherlands leave out SA, SD and SS.
+            if !matches!(&letters, b"SA" | b"SD" | b"SS") {
+                break letters;
+            }
+        };
+        let webmail = *rng.pick(&["hotmail.com", "outlook.com"]);
+        Home {
+            name,
+            city,
+            postcode,
+            letters,
+            webmail,
+            local: (name, p, None),
+            borrowed: None,
+        }
+    }
+
+    /// Person `p`'s home: the second of a near-miss pair takes after the
+    /// first.
+    fn of(config: &Config, p: usize, person: &Person) -> Home {
+        let mut home = Home::drawn(config.seed, p, person.country);
+        let Some(kind) = (p % 2 == 1)
+            .then(|| near_miss(config.seed, p / 2))
+            .flatten()
+        else {
+            return home;
+        };
+        let (other, _) = Person::new(config.seed, p - 1, None);
+        let them = Home::drawn(config.seed, p - 1, other.country);
+        let mut rng = stream(config.seed, NEAR, p / 2, 1);
+        home.name = them.name;
+        if kind == NearMiss::SamePlace {
+            (home.city, home.postcode, home.letters) = (them.city, them.postcode, them.letters);
+            // The other name of a pair: a family member, or a neighbour.
+            if rng.chance(0.5) {
+                home.name.last ^= 1;
+            } else {
+                home.name.first ^= 1;
+            }
+        } else if home.city == them.city {
+            let count = cities(home.city.0).len();
+            home.city.1 = (home.city.1 + rng.range(1, count - 1)) % count;
+        }
+        home.local = (home.name, p, None);
+        if kind == NearMiss::NearEmail {
+            // Their address with a letter of the surname (not its first)
+            // left out: their number keeps it apart from everyone else's.
+            let letters = fold_len(them.name.last(), them.name.country);
+            home.local = (them.name, p - 1, Some(rng.range(1, letters - 1)));
+            // Their domains, so that both write addresses at one domain.
+            let domains = |person: &Person, home: &Home| {
+                let mut domains = [""; 3];
+                let mut count = 0;
+                for id in &person.ids[..person.len] {
+                    if let Id::Email { domain } = *id {
+                        domains[count] = home.domain(domain);
+                        count += 1;
+                    }
+                }
+                (domains, count)
+            };
+            let ((mine, _), (theirs, count)) = (domains(person, &home), domains(&other, &them));
+            home.borrowed = Some((mine, theirs, count));
+        }
+        home
+    }
+
+    /// The domain that an address at `domain` is at in typo mode.
+    fn domain(&self, domain: &'static str) -> &'static str {
+        let domain = if domain == "example.com" {
+            self.webmail
+        } else {
+            domain
+        };
+        match self.borrowed {
+            Some((mine, theirs, count)) => {
+                let k = mine.iter().position(|&d| d == domain).expect("own domain");
+                theirs[k % count]
+            }
+            None => domain,
+        }
+    }
+
+    /// Writes the local part of the person's addresses:
+    /// `jan.devries12`, `anna.mueller7`.
+    fn local(&self, out: &mut String) {
+        let (name, number, left_out) = self.local;
+        push_folded(out, name.first(), name.country);
+        out.push('.');
+        let surname = out.len();
+        push_folded(out, name.last(), name.country);
+        if let Some(at) = left_out {
+            out.remove(surname + at);
+        }
+        push_int(out, number as u64);
+    }
+
+    /// The city's name and postcode range.
+    fn city(&self) -> (&'static str, u32, u32) {
+        cities(self.city.0)[self.city.1]
+    }
+
+    /// Writes the postcode as people write it: `1234 AB`, `1234AB`,
+    /// `1234 ab`, `10115`.
+    fn postcode(&self, out: &mut String, rng: &mut Rng) {
+        let (_, low, high) = self.city();
+        let code = low as u64 + self.postcode % u64::from(high - low + 1);
+        if self.city.0 != Country::Nl {
+            push_padded(out, code, 5);
+            return;
+        }
+        push_padded(out, code, 4);
+        let style = rng.below(10);
+        if style >= 3 {
+            out.push(' ');
+        }
+        for letter in self.letters {
+            out.push(if style == 9 {
+                letter.to_ascii_lowercase()
+            } else {
+                letter
+            } as char);
+        }
+    }
+}
+
+/// Which of the person's name, city and postcode an event carries, and the
+/// stream that spells them.
+struct Place<'a> {
+    home: &'a Home,
+    name: bool,
+    city: bool,
+    postcode: bool,
+    rng: Rng,
+}
+
+/// How likely an event on `channel` of `kind` carries the person's name,
+/// city and postcode: a loyalty card holder's at the till, what a call
+/// centre or a chat asks, a CRM record, a web or app order's address.
+fn attr_odds(channel: &str, kind: &str) -> [f64; 3] {
+    match channel {
+        "store" => [0.5, 0.3, 0.6],
+        "call_center" => [0.9, 0.3, 0.6],
+        "chat" | "whatsapp" | "messenger" => [0.6, 0.3, 0.1],
+        "crm" => [0.95, 0.8, 0.8],
+        "web" | "app" if kind == "purchase" => [0.9, 0.9, 0.9],
+        _ => [0.0; 3],
+    }
+}
+
+/// How a name or a city is written.
+#[derive(Clone, Copy, PartialEq)]
+enum Style {
+    AsIs,
+    Upper,
+    Lower,
+    /// `Muller`, `Jyvaskyla`.
+    NoAccents,
+    /// `Mueller`, `Jyvaeskylae`.
+    Transliterated,
+}
+
+/// Writes `text` in `style`.
+fn push_styled(out: &mut String, text: &str, style: Style) {
+    // Most names are ASCII: whole strings, not characters, where they can.
+    let start = out.len();
+    match style {
+        Style::AsIs => return out.push_str(text),
+        Style::Upper | Style::Lower if text.is_ascii() => {
+            out.push_str(text);
+            if style == Style::Upper {
+                out[start..].make_ascii_uppercase();
+            } else {
+                out[start..].make_ascii_lowercase();
+            }
+            return;
+        }
+        _ => {}
+    }
+    for c in text.chars() {
+        match style {
+            Style::AsIs => out.push(c),
+            Style::Upper => out.extend(c.to_uppercase()),
+            Style::Lower => out.extend(c.to_lowercase()),
+            Style::NoAccents | Style::Transliterated => {
+                let long = style == Style::Transliterated;
+                match c {
+                    'ä' => out.push_str(if long { "ae" } else { "a" }),
+                    'ö' => out.push_str(if long { "oe" } else { "o" }),
+                    'ü' => out.push_str(if long { "ue" } else { "u" }),
+                    'Ä' => out.push_str(if long { "Ae" } else { "A" }),
+                    'Ö' => out.push_str(if long { "Oe" } else { "O" }),
+                    'Ü' => out.push_str(if long { "Ue" } else { "U" }),
+                    'ß' => out.push_str("ss"),
+                    c => out.push(c),
+                }
+            }
+        }
+    }
+}
+
+/// Writes `text` the way it goes into an email address: lowercase ASCII
+/// letters, German umlauts transliterated, other accents dropped, spaces
+/// left out (`devries`, `mueller`, `makinen`).
+fn push_folded(out: &mut String, text: &str, country: Country) {
+    if text.bytes().all(|b| b.is_ascii_alphabetic()) {
+        let start = out.len();
+        out.push_str(text);
+        return out[start..].make_ascii_lowercase();
+    }
+    for c in text.chars() {
+        match folded(c, country) {
+            Ok(c) => out.push(c),
+            Err(long) => out.push_str(long),
+        }
+    }
+}
+
+/// How many letters `text` folds into (see [`push_folded`]).
+fn fold_len(text: &str, country: Country) -> usize {
+    text.chars()
+        .map(|c| folded(c, country).map_or_else(str::len, |_| 1))
+        .sum()
+}
+
+/// `c` as it goes into an email address: a letter, or none or two (`""`,
+/// `"ss"`).
+fn folded(c: char, country: Country) -> Result<char, &'static str> {
+    let german = country == Country::De;
+    match c {
+        'a'..='z' => Ok(c),
+        'A'..='Z' => Ok(c.to_ascii_lowercase()),
+        'ä' | 'Ä' if german => Err("ae"),
+        'ö' | 'Ö' if german => Err("oe"),
+        'ü' | 'Ü' if german => Err("ue"),
+        'ä' | 'Ä' => Ok('a'),
+        'ö' | 'Ö' => Ok('o'),
+        'ü' | 'Ü' => Ok('u'),
+        'ß' => Err("ss"),
+        _ => Err(""),
+    }
+}
+
+/// Writes `name` as people and systems write it: `Jan de Vries`,
+/// `de Vries, Jan`, `Vries, Jan de`, `J. de Vries`, `JAN DE VRIES`,
+/// `Muller`, `Mueller`.
+fn spell_name(out: &mut String, name: Name, rng: &mut Rng) {
+    let (first, last) = (name.first(), name.last());
+    let style = match rng.below(20) {
+        0..=11 => Style::AsIs,
+        12..=13 => Style::Upper,
+        14 => Style::Lower,
+        15..=17 => Style::NoAccents,
+        _ => Style::Transliterated,
+    };
+    match rng.below(20) {
+        0..=13 => {
+            push_styled(out, first, style);
+            out.push(' ');
+            push_styled(out, last, style);
+        }
+        14..=16 => {
+            // Dutch registers sort on the surname without its prefix.
+            let split = last.rsplit_once(' ').filter(|_| rng.chance(0.5));
+            push_styled(out, split.map_or(last, |(_, main)| main), style);
+            out.push_str(", ");
+            push_styled(out, first, style);
+            if let Some((prefix, _)) = split {
+                out.push(' ');
+                push_styled(out, prefix, style);
+            }
+        }
+        _ => {
+            let initial = first.chars().next().expect("a first name");
+            push_styled(out, initial.encode_utf8(&mut [0; 4]), style);
+            out.push_str(". ");
+            push_styled(out, last, style);
+        }
+    }
+}
+
+/// Writes `city` as people write it: mostly as it is, sometimes in capitals
+/// or small letters, or without its accents.
+fn spell_city(out: &mut String, city: &str, rng: &mut Rng) {
+    let style = match rng.below(20) {
+        0..=14 => Style::AsIs,
+        15..=16 => Style::Upper,
+        17 => Style::Lower,
+        18 => Style::NoAccents,
+        _ => Style::Transliterated,
+    };
+    push_styled(out, city, style);
+}
+
+/// Changes one letter of the address's local part in `address` (a folded
+/// name, a dot and a number: only letters change): deleted, doubled,
+/// swapped with the next letter, or replaced by a key next to it. Each
+/// changes the letters themselves, so no provider rule (dots, case) undoes
+/// it.
+fn misspell(address: &mut String, rng: &mut Rng) {
+    let letter = |b: &u8| b.is_ascii_lowercase();
+    let count = address.bytes().filter(letter).count();
+    let nth = |address: &String, n: usize| {
+        address
+            .bytes()
+            .enumerate()
+            .filter(|(_, b)| letter(b))
+            .nth(n)
+            .map(|(at, _)| at)
+            .expect("n below the count")
+    };
+    let at = nth(address, rng.below(count));
+    let current = address.as_bytes()[at];
+    match rng.below(4) {
+        0 => {
+            address.remove(at);
+        }
+        1 => address.insert(at, current as char),
+        2 => {
+            // The first pair of different letters from `at` on, or a
+            // deletion when there is none.
+            let bytes = address.as_bytes();
+            let pair = (at..address.len() - 1)
+                .find(|&i| letter(&bytes[i]) && letter(&bytes[i + 1]) && bytes[i] != bytes[i + 1]);
+            match pair {
+                Some(i) => {
+                    let swapped = [bytes[i + 1], bytes[i]];
+                    let swapped = std::str::from_utf8(&swapped).expect("ASCII letters");
+                    address.replace_range(i..i + 2, swapped);
+                }
+                None => {
+                    address.remove(at);
+                }
+            }
+        }
+        _ => {
+            let keys = NEIGHBOURS[usize::from(current - b'a')].as_bytes();
+            let key = keys[rng.below(keys.len())] as char;
+            address.replace_range(at..at + 1, key.encode_utf8(&mut [0; 4]));
+        }
+    }
+}
+
+/// A person's last event, replaced by one with a typo.
+struct TypoEvent {
+    kind: Typo,
+    /// Which of `Person::ids` is misspelled.
+    at: usize,
+    /// A phone slip's number, its digits swapped.
+    slipped: u32,
+    /// Draws the rest of the event.
+    rng: Rng,
+}
+
+impl TypoEvent {
+    /// The typo event of person `p`'s step `step`, if it is one: their last
+    /// event, when they are planned for a typo and `earlier` (the bits of
+    /// the identifiers on their earlier events) holds an address (or a
+    /// number) to misspell.
+    fn plan(
+        config: &Config,
+        p: usize,
+        step: usize,
+        person: &Person,
+        earlier: u16,
+    ) -> Option<TypoEvent> {
+        let mut rng = stream(config.seed, TYPO, p, 0);
+        let roll = rng.fraction();
+        let email = roll < EMAIL_TYPOS;
+        if !email && roll >= EMAIL_TYPOS + PHONE_SLIPS || step + 1 != config.events_of(p) {
+            return None;
+        }
+        // An address one letter off might be that of the near-miss
+        // neighbour's.
+        let pair = p / 2;
+        if email
+            && 2 * pair + 1 < config.people
+            && near_miss(config.seed, pair) == Some(NearMiss::NearEmail)
+        {
+            return None;
+        }
+        let fits = |id: &Id| {
+            if email {
+                matches!(id, Id::Email { .. })
+            } else {
+                matches!(id, Id::Phone { .. })
+            }
+        };
+        let seen = (0..person.len).filter(|&at| earlier & 1 << at != 0 && fits(&person.ids[at]));
+        let count = seen.clone().count();
+        if count == 0 {
+            return None;
+        }
+        let at = seen.clone().nth(rng.below(count)).expect("below count");
+        let (kind, slipped) = match person.ids[at] {
+            Id::Phone { head, tail } => (
+                Typo::PhoneSlip,
+                slip(config, person.country, head, tail, &mut rng)?,
+            ),
+            _ if rng.chance(0.65) => (Typo::EmailDomain, 0),
+            _ => (Typo::EmailLocal, 0),
+        };
+        Some(TypoEvent {
+            kind,
+            at,
+            slipped,
+            rng,
+        })
+    }
+}
+
+/// `tail` with two adjacent digits swapped, a number that nobody has and
+/// no blocklist rejects; `None` when every swap gives one of those.
+fn slip(config: &Config, country: Country, head: u16, tail: u32, rng: &mut Rng) -> Option<u32> {
+    let width = if country == Country::Nl { 8 } else { 7 };
+    let start = rng.below(width as usize - 1) as u32;
+    (0..width - 1).find_map(|k| {
+        // Digits `i` and `i + 1`, counted from the left.
+        let i = (start + k) % (width - 1);
+        let (high, low) = (10u32.pow(width - 1 - i), 10u32.pow(width - 2 - i));
+        let (a, b) = (tail / high % 10, tail / low % 10);
+        let slipped = tail - a * high - b * low + b * high + a * low;
+        (a != b && !blocklisted(head, width, slipped) && !phone_taken(config, head, slipped, width))
+            .then_some(slipped)
+    })
+}
+
+/// Whether anyone has the mobile number `head` then `tail` (zero-padded to
+/// `width` digits), by inverting `n * 7919 + 1234567` (see
+/// [`Person::new`]).
+fn phone_taken(config: &Config, head: u16, tail: u32, width: u32) -> bool {
+    let modulus = 10u64.pow(width);
+    let inverse = inverse_mod(7919, modulus);
+    let n = (u64::from(tail) + modulus - 1_234_567 % modulus) % modulus * inverse % modulus;
+    // A Dutch number that the blocklist would have rejected moved on by
+    // 2 * MAX_PEOPLE, maybe more than once.
+    let step = 2 * MAX_PEOPLE as u64;
+    (0..=n / step).map(|k| n - k * step).any(|n| {
+        (n as usize) < 2 * config.people && {
+            let (other, _) = Person::new(config.seed, n as usize / 2, None);
+            other.ids[..other.len]
+                .iter()
+                .any(|id| matches!(*id, Id::Phone { head: h, tail: t } if (h, t) == (head, tail)))
+        }
+    })
+}
+
+/// The inverse of `a` modulo `m` (coprime), by the extended Euclidean
+/// algorithm.
+fn inverse_mod(a: u64, m: u64) -> u64 {
+    let (mut old_r, mut r) = (a as i128, m as i128);
+    let (mut old_s, mut s) = (1i128, 0i128);
+    while r != 0 {
+        let q = old_r / r;
+        (old_r, r) = (r, old_r - q * r);
+        (old_s, s) = (s, old_s - q * s);
+    }
+    old_s.rem_euclid(m as i128) as u64
 }
 
 /// A store's or call centre's own number as staff type it: a two-digit
