@@ -8,6 +8,7 @@ use hashbrown::HashMap;
 use crate::identifier::IdentifierKind;
 
 use super::edit::{one_edit, touched};
+use super::name::person_agrees;
 use super::record::MatchRecord;
 use super::{BlockHasher, BlockKey, MatchRule, Score};
 
@@ -27,6 +28,10 @@ const SAME_LOCAL_KNOWN_TYPO: f64 = 0.97;
 const SAME_LOCAL_NEAR_DOMAIN: f64 = 0.88;
 const NEAR_LOCAL_SAME_DOMAIN: f64 = 0.86;
 const NEAR_LOCAL_KNOWN_TYPO: f64 = 0.82;
+/// A single slip backed by the person's name and place.
+const ONE_SLIP_BACKED: f64 = 0.96;
+/// Two slips (local part and domain) backed by name and place.
+const TWO_SLIPS_BACKED: f64 = 0.93;
 
 /// Role mailboxes that many organisations have: `info@shop.nl` and
 /// `info@shoq.nl` are two shops, not one typo.
@@ -213,12 +218,19 @@ const TYPOS: &[(&str, &str)] = &[
 /// Local parts are read with the provider's rules of the domain meant, so
 /// `jan.devries@gmial.com` has the Gmail local part `jandevries`.
 ///
-/// | Local parts | Domains | Score |
-/// |---|---|---|
-/// | equal | one is a typo of the other | 0.97 |
-/// | equal (4 bytes or more, not a role mailbox such as `info@`) | one edit apart, not both real, 7 bytes or more | 0.88 |
-/// | one edit apart | equal | 0.86 |
-/// | one edit apart | one is a typo of the other | 0.82 |
+/// | Local parts | Domains | Score | Backed by name and place |
+/// |---|---|---|---|
+/// | equal | one is a typo of the other | 0.97 | 0.97 |
+/// | equal (4 bytes or more, not a role mailbox such as `info@`) | one edit apart, not both real, 7 bytes or more | 0.88 | 0.96 |
+/// | one edit apart | equal | 0.86 | 0.96 |
+/// | one edit apart | one is a typo of the other | 0.82 | 0.93 |
+///
+/// *Backed by name and place*: both records have names alike (similarity at
+/// least 0.92, as [`NamePlace`](super::NamePlace) computes it) and the same
+/// postcode, or the same city where not both give a postcode. A slip of one
+/// letter is then no longer a coincidence between strangers: two people
+/// named alike in one city with addresses one letter apart are rare, while
+/// `jan.devries12@` and `jan.devrie12@` in two cities stay suggestions.
 ///
 /// "One edit" is one byte inserted, deleted, replaced, or two adjacent bytes
 /// swapped. A local-part edit counts only when both local parts have at
@@ -226,8 +238,8 @@ const TYPOS: &[(&str, &str)] = &[
 /// are two accounts. Identical addresses get no score (the deterministic
 /// core links them), and neither does anything else.
 ///
-/// So with the default thresholds a known domain typo merges, and the rest
-/// are suggested for review.
+/// So with the default thresholds a known domain typo merges, a single slip
+/// backed by name and place merges, and the rest are suggested for review.
 ///
 /// Blocking: the local part with each byte deleted in turn (and whole), with
 /// the domain meant; and the local part with the first byte, and with the
@@ -514,8 +526,9 @@ enum Domains {
     Near,
 }
 
-/// The score of two emails, or `None`.
-fn pair_score(x: &Email<'_>, y: &Email<'_>) -> Option<f64> {
+/// What separates two emails, or `None` when they are equal or further
+/// apart than one slip.
+fn slip(x: &Email<'_>, y: &Email<'_>) -> Option<Slip> {
     if x.raw == y.raw {
         return None;
     }
@@ -551,14 +564,40 @@ fn pair_score(x: &Email<'_>, y: &Email<'_>) -> Option<f64> {
     match (same_local, domains) {
         // Equal once read with the provider's rules: the normalizer's job.
         (true, Domains::Same) => None,
-        (true, Domains::KnownTypo) => Some(SAME_LOCAL_KNOWN_TYPO),
+        (true, Domains::KnownTypo) => Some(Slip::Known),
         (true, Domains::Near) => {
             let role = ROLES.iter().any(|role| role.as_bytes() == a);
-            (!role && a.len() >= MIN_LOCAL_FOR_NEAR_DOMAIN).then_some(SAME_LOCAL_NEAR_DOMAIN)
+            (!role && a.len() >= MIN_LOCAL_FOR_NEAR_DOMAIN).then_some(Slip::NearDomain)
         }
-        (false, Domains::Same) => Some(NEAR_LOCAL_SAME_DOMAIN),
-        (false, Domains::KnownTypo) => Some(NEAR_LOCAL_KNOWN_TYPO),
+        (false, Domains::Same) => Some(Slip::Local),
+        (false, Domains::KnownTypo) => Some(Slip::LocalAndKnown),
         (false, Domains::Near) => None,
+    }
+}
+
+/// What separates two addresses.
+#[derive(Clone, Copy)]
+enum Slip {
+    /// A known domain typo.
+    Known,
+    /// Unknown domains one edit apart.
+    NearDomain,
+    /// Local parts one edit apart.
+    Local,
+    /// Local parts one edit apart, and a known domain typo.
+    LocalAndKnown,
+}
+
+impl Slip {
+    /// The score, lifted when the records' names and place agree.
+    fn score(self, backed: impl FnOnce() -> bool) -> f64 {
+        let (plain, lifted) = match self {
+            Slip::Known => return SAME_LOCAL_KNOWN_TYPO,
+            Slip::NearDomain => (SAME_LOCAL_NEAR_DOMAIN, ONE_SLIP_BACKED),
+            Slip::Local => (NEAR_LOCAL_SAME_DOMAIN, ONE_SLIP_BACKED),
+            Slip::LocalAndKnown => (NEAR_LOCAL_KNOWN_TYPO, TWO_SLIPS_BACKED),
+        };
+        if backed() { lifted } else { plain }
     }
 }
 
@@ -570,6 +609,8 @@ impl MatchRule for EmailTypo {
     fn score(&self, a: &MatchRecord, b: &MatchRecord) -> Option<Score> {
         let table = &*self.table;
         let mut best: Option<f64> = None;
+        // Computed at most once, and only when a weak slip needs it.
+        let mut backed = None;
         for x in a
             .values(&IdentifierKind::Email)
             .filter_map(|raw| Email::read(table, raw))
@@ -578,7 +619,8 @@ impl MatchRule for EmailTypo {
                 .values(&IdentifierKind::Email)
                 .filter_map(|raw| Email::read(table, raw))
             {
-                if let Some(score) = pair_score(&x, &y) {
+                if let Some(slip) = slip(&x, &y) {
+                    let score = slip.score(|| *backed.get_or_insert_with(|| person_agrees(a, b)));
                     best = Some(best.map_or(score, |best| best.max(score)));
                 }
             }
@@ -594,7 +636,7 @@ impl MatchRule for EmailTypo {
         {
             let local = email.local.as_bytes();
             let meant = email.domain.meant.as_bytes();
-            for skip in 0..=local.len() {
+            for skip in (0..=local.len()).rev() {
                 keys.push(deletion_key(b'E', local, skip, &[b"@", meant]));
             }
             let raw = email.domain.raw.as_bytes();
@@ -611,6 +653,7 @@ impl MatchRule for EmailTypo {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fuzzy::keys_meet;
 
     fn record(email: &str) -> MatchRecord {
         MatchRecord::new().with_identifier(IdentifierKind::Email, email)
@@ -622,10 +665,7 @@ mod tests {
         let there = rule.score(&ra, &rb);
         assert_eq!(there, rule.score(&rb, &ra), "asymmetric: {a} {b}");
         if there.is_some() {
-            let (mut ka, mut kb) = (Vec::new(), Vec::new());
-            rule.blocking_keys(&ra, &mut ka);
-            rule.blocking_keys(&rb, &mut kb);
-            assert!(ka.iter().any(|k| kb.contains(k)), "no shared key: {a} {b}");
+            assert!(keys_meet(&rule, &ra, &rb), "no shared key: {a} {b}");
         }
         there.map(Score::get)
     }
@@ -748,6 +788,40 @@ mod tests {
             score(&long, &format!("{}@gmail.com", "x".repeat(100))),
             None
         );
+    }
+
+    #[test]
+    fn slips_backed_by_name_and_place_merge() {
+        let rule = EmailTypo::new();
+        let person = |email: &str, name: &str, city: &str| {
+            record(email)
+                .with_attr("name", name)
+                .with_attr("city", city)
+        };
+        let score = |a: &MatchRecord, b: &MatchRecord| {
+            let there = rule.score(a, b).map(Score::get);
+            assert_eq!(there, rule.score(b, a).map(Score::get));
+            there
+        };
+        let web = person("jan.devries12@ziggo.nl", "Jan de Vries", "Utrecht");
+        let chat = person("jan.devrie12@ziggo.nl", "de Vries, Jan", "UTRECHT");
+        assert_eq!(score(&web, &chat), Some(0.96));
+        // The same name in another city: a stranger as likely as not.
+        let other = person("jan.devrie12@ziggo.nl", "Jan de Vries", "Zwolle");
+        assert_eq!(score(&web, &other), Some(0.86));
+        // Another name in the same city.
+        let neighbour = person("jan.devrie12@ziggo.nl", "Jan de Vos", "Utrecht");
+        assert_eq!(score(&web, &neighbour), Some(0.86));
+        // Two slips, backed: suggested only.
+        let both = person("jan.devrie12@zigo.nl", "Jan de Vries", "Utrecht");
+        assert_eq!(score(&web, &both), Some(0.93));
+        // Unknown domains one edit apart, backed.
+        let shop = person("jan.devries@bakker-bv.nl", "Jan de Vries", "Utrecht");
+        let typo = person("jan.devries@bakkerbv.nl", "Jan de Vries", "Utrecht");
+        assert_eq!(score(&shop, &typo), Some(0.96));
+        // A known typo needs no backing.
+        let gmial = person("jan.devries12@zigo.nl", "Piet Bakker", "Zwolle");
+        assert_eq!(score(&web, &gmial), Some(0.97));
     }
 
     #[test]

@@ -6,6 +6,10 @@ use super::BlockKey;
 
 /// End of a posting list.
 const NIL: u32 = u32::MAX;
+/// A record's keys of one rule read at most this many postings per
+/// comparison allowed: room to pass over candidates the caller skips,
+/// without unbounded walks through large blocks.
+const READS_PER_CAP: usize = 4;
 
 /// The newest posting of a key, and how many it has.
 #[derive(Clone, Copy)]
@@ -128,36 +132,38 @@ impl BlockIndex {
 
     /// Appends to `out` the records under `keys` of `rule`, key by key and
     /// newest first within a key, each once (`seen` holds those already
-    /// taken) and never `exclude`, until `out` holds `cap`. At most `cap`
-    /// postings are read per key. Returns how many postings were left
-    /// unread.
+    /// met) and only those `keep` accepts, until `out` holds `cap`. At most
+    /// `cap` postings are read per key and `4 × cap` in all. Returns how
+    /// many postings were left unread.
     pub(crate) fn gather(
         &self,
         rule: usize,
         keys: &[BlockKey],
-        exclude: Option<u32>,
         cap: usize,
         out: &mut Vec<u32>,
         seen: &mut HashSet<u32>,
+        keep: &mut dyn FnMut(u32) -> bool,
     ) -> u64 {
         let Some(heads) = self.heads.get(rule) else {
             return 0;
         };
+        let mut budget = cap.saturating_mul(READS_PER_CAP);
         let mut skipped = 0u64;
         for key in keys {
             let Some(head) = heads.get(key) else {
                 continue;
             };
-            let mut read = 0u32;
+            let mut read = 0usize;
             let mut at = head.first;
             while let Some(posting) = self.postings.get(at as usize) {
-                if out.len() >= cap || read as usize >= cap {
-                    skipped += u64::from(head.len.saturating_sub(read));
+                if out.len() >= cap || read >= cap || budget == 0 {
+                    skipped += u64::from(head.len).saturating_sub(read as u64);
                     break;
                 }
                 read += 1;
+                budget -= 1;
                 at = posting.next;
-                if Some(posting.id) != exclude && seen.insert(posting.id) {
+                if seen.insert(posting.id) && keep(posting.id) {
                     out.push(posting.id);
                 }
             }
@@ -176,7 +182,7 @@ mod tests {
 
     fn gather(index: &BlockIndex, keys: &[BlockKey], cap: usize) -> (Vec<u32>, u64) {
         let mut out = Vec::new();
-        let skipped = index.gather(0, keys, None, cap, &mut out, &mut HashSet::new());
+        let skipped = index.gather(0, keys, cap, &mut out, &mut HashSet::new(), &mut |_| true);
         (out, skipped)
     }
 
@@ -189,7 +195,9 @@ mod tests {
         assert_eq!(gather(&index, &[key(1), key(2)], 10), (vec![2, 1, 3], 0));
         assert_eq!(gather(&index, &[key(9)], 10), (vec![], 0));
         let mut out = Vec::new();
-        index.gather(0, &[key(1)], Some(2), 10, &mut out, &mut HashSet::new());
+        index.gather(0, &[key(1)], 10, &mut out, &mut HashSet::new(), &mut |id| {
+            id != 2
+        });
         assert_eq!(out, [1]);
     }
 
@@ -201,6 +209,20 @@ mod tests {
         }
         assert_eq!(gather(&index, &[key(1)], 3), (vec![9, 8, 7], 7));
         assert_eq!(gather(&index, &[key(1), key(1)], 3), (vec![9, 8, 7], 17));
+        // Skipped candidates do not count against the cap, but reads do.
+        let mut out = Vec::new();
+        let keep_odd = &mut |id: u32| id % 2 == 1;
+        index.gather(0, &[key(1)], 3, &mut out, &mut HashSet::new(), keep_odd);
+        assert_eq!(out, [9, 7]);
+        let mut index = BlockIndex::new(1);
+        for id in 0..100 {
+            index.insert(0, id, &[key(u64::from(id % 10))]);
+        }
+        let keys: Vec<BlockKey> = (0..10).map(key).collect();
+        let mut out = Vec::new();
+        let skipped = index.gather(0, &keys, 2, &mut out, &mut HashSet::new(), &mut |_| false);
+        assert!(out.is_empty());
+        assert_eq!(skipped, 100 - 2 * READS_PER_CAP as u64);
     }
 
     #[test]
@@ -219,7 +241,9 @@ mod tests {
         assert!(index.heads[0].is_empty());
         // Rule 1 kept its own posting.
         let mut out = Vec::new();
-        index.gather(1, &[key(1)], None, 10, &mut out, &mut HashSet::new());
+        index.gather(1, &[key(1)], 10, &mut out, &mut HashSet::new(), &mut |_| {
+            true
+        });
         assert_eq!(out, [2]);
         let before = index.postings.len();
         index.insert(0, 4, &[key(5), key(6)]);

@@ -127,10 +127,14 @@ pub struct Matcher {
 /// for what it returns.
 #[derive(Default)]
 struct Scratch {
-    /// The current record's blocking keys, per rule.
-    keys: Vec<Vec<BlockKey>>,
-    /// The keys of a record being removed.
-    removal: Vec<BlockKey>,
+    /// What a rule gives: keys both ways, index-only and query-only keys.
+    both: Vec<BlockKey>,
+    index_only: Vec<BlockKey>,
+    query_only: Vec<BlockKey>,
+    /// The current record's keys, per rule: those it is filed under, and
+    /// those it looks under.
+    index_keys: Vec<Vec<BlockKey>>,
+    query_keys: Vec<Vec<BlockKey>>,
     distinct: HashSet<BlockKey>,
     /// Candidates per rule.
     candidates: Vec<Vec<u32>>,
@@ -139,20 +143,41 @@ struct Scratch {
     scored: Vec<(u32, Score, usize)>,
 }
 
+/// Fills `out` with the distinct `keys`, in order, at most
+/// [`MAX_KEYS_PER_RECORD`] of them.
+fn distinct<'a>(
+    keys: impl Iterator<Item = &'a BlockKey>,
+    out: &mut Vec<BlockKey>,
+    seen: &mut HashSet<BlockKey>,
+) {
+    out.clear();
+    seen.clear();
+    out.extend(
+        keys.take(MAX_KEYS_PER_RECORD)
+            .copied()
+            .filter(|key| seen.insert(*key)),
+    );
+}
+
 impl Scratch {
-    /// Fills `keys` with the distinct blocking keys each rule gives
-    /// `record`, in the rule's order, at most [`MAX_KEYS_PER_RECORD`] per
-    /// rule. Returns whether there is any.
+    /// Fills `index_keys[r]` and `query_keys[r]` with the keys rule `r`
+    /// gives `record`. Returns whether the record is filed under any key.
     fn keys_of(&mut self, rules: &[Arc<dyn MatchRule>], record: &MatchRecord) -> bool {
-        self.keys.resize_with(rules.len(), Vec::new);
+        self.index_keys.resize_with(rules.len(), Vec::new);
+        self.query_keys.resize_with(rules.len(), Vec::new);
         let mut any = false;
-        for (rule, keys) in rules.iter().zip(&mut self.keys) {
-            keys.clear();
-            self.distinct.clear();
-            rule.blocking_keys(record, keys);
-            keys.truncate(MAX_KEYS_PER_RECORD);
-            keys.retain(|key| self.distinct.insert(*key));
-            any |= !keys.is_empty();
+        let lists = self.index_keys.iter_mut().zip(&mut self.query_keys);
+        for (rule, (index, query)) in rules.iter().zip(lists) {
+            self.both.clear();
+            self.index_only.clear();
+            self.query_only.clear();
+            rule.blocking_keys(record, &mut self.both);
+            rule.one_way_keys(record, &mut self.index_only, &mut self.query_only);
+            let filed = self.both.iter().chain(&self.index_only);
+            distinct(filed, index, &mut self.distinct);
+            let looked = self.both.iter().chain(&self.query_only);
+            distinct(looked, query, &mut self.distinct);
+            any |= !index.is_empty();
         }
         any
     }
@@ -189,8 +214,22 @@ impl Matcher {
     /// ascending id among equal scores. Rules are called with the new record
     /// first.
     pub fn match_record(&mut self, id: u32, record: MatchRecord) -> Vec<FuzzyMatch> {
+        self.match_record_with(id, record, |_, _| true)
+    }
+
+    /// [`Matcher::match_record`] that compares only the candidates for which
+    /// `keep(rule, candidate)` is true: the others (records of the new
+    /// record's own profile, say) are passed over without counting against
+    /// the cap. `keep` is called at most once per rule and candidate, in a
+    /// deterministic order.
+    pub(crate) fn match_record_with(
+        &mut self,
+        id: u32,
+        record: MatchRecord,
+        keep: impl FnMut(usize, u32) -> bool,
+    ) -> Vec<FuzzyMatch> {
         let any = self.scratch.keys_of(&self.config.rules, &record);
-        let found = self.find_by_keys(Some(id), &record);
+        let found = self.find_by_keys(Some(id), &record, keep);
         self.insert_by_keys(id, record, any);
         found
     }
@@ -201,15 +240,19 @@ impl Matcher {
         let Some(record) = self.records.remove(&id) else {
             return false;
         };
-        // Its own buffer: `insert_by_keys` removes while the new record's
-        // keys are in `keys`. Duplicates and keys past the limit cost a
-        // fruitless walk, nothing more.
-        let removal = &mut self.scratch.removal;
+        // Its own buffers: `insert_by_keys` removes while the new record's
+        // keys are in `index_keys`.
+        let (mut both, mut index_only, mut query_only) = (Vec::new(), Vec::new(), Vec::new());
+        let mut keys = Vec::new();
         for (at, rule) in self.config.rules.iter().enumerate() {
-            removal.clear();
-            rule.blocking_keys(&record, removal);
-            removal.truncate(MAX_KEYS_PER_RECORD);
-            self.index.remove(at, id, removal);
+            both.clear();
+            index_only.clear();
+            query_only.clear();
+            rule.blocking_keys(&record, &mut both);
+            rule.one_way_keys(&record, &mut index_only, &mut query_only);
+            let filed = both.iter().chain(&index_only);
+            distinct(filed, &mut keys, &mut self.scratch.distinct);
+            self.index.remove(at, id, &keys);
         }
         true
     }
@@ -235,39 +278,44 @@ impl Matcher {
     #[cfg_attr(not(test), allow(dead_code, reason = "the resolver's entry point"))]
     pub(crate) fn find(&mut self, exclude: Option<u32>, record: &MatchRecord) -> Vec<FuzzyMatch> {
         self.scratch.keys_of(&self.config.rules, record);
-        self.find_by_keys(exclude, record)
+        self.find_by_keys(exclude, record, |_, _| true)
     }
 
-    /// [`Matcher::insert`] with the record's keys in the scratch buffer.
+    /// [`Matcher::insert`] with the record's keys in the scratch buffers.
     fn insert_by_keys(&mut self, id: u32, mut record: MatchRecord, any: bool) {
         self.remove(id);
         if !any {
             // No rule would ever compare it.
             return;
         }
-        for (rule, keys) in self.scratch.keys.iter().enumerate() {
+        for (rule, keys) in self.scratch.index_keys.iter().enumerate() {
             self.index.insert(rule, id, keys);
         }
         record.shrink_to_fit();
         self.records.insert(id, record);
     }
 
-    /// [`Matcher::find`] with the record's keys in the scratch buffer.
-    fn find_by_keys(&mut self, exclude: Option<u32>, record: &MatchRecord) -> Vec<FuzzyMatch> {
+    /// [`Matcher::find`] with the record's keys in the scratch buffers.
+    fn find_by_keys(
+        &mut self,
+        exclude: Option<u32>,
+        record: &MatchRecord,
+        mut keep: impl FnMut(usize, u32) -> bool,
+    ) -> Vec<FuzzyMatch> {
         let cap = self.config.max_comparisons as usize;
         let rules = &self.config.rules;
         let scratch = &mut self.scratch;
         scratch.candidates.resize_with(rules.len(), Vec::new);
         let mut skipped = 0u64;
         let mut found = 0usize;
-        for (rule, (keys, candidates)) in
-            scratch.keys.iter().zip(&mut scratch.candidates).enumerate()
-        {
+        let lists = scratch.query_keys.iter().zip(&mut scratch.candidates);
+        for (rule, (keys, candidates)) in lists.enumerate() {
             candidates.clear();
             scratch.seen.clear();
+            let keep = &mut |candidate| Some(candidate) != exclude && keep(rule, candidate);
             skipped += self
                 .index
-                .gather(rule, keys, exclude, cap, candidates, &mut scratch.seen);
+                .gather(rule, keys, cap, candidates, &mut scratch.seen, keep);
             found += candidates.len();
         }
 

@@ -5,6 +5,16 @@ use super::fold::MAX_NAME_TOKENS;
 use super::record::MatchRecord;
 use super::{BlockHasher, BlockKey, MatchRule, Score};
 
+/// Names at least this alike back up other evidence ([`PhoneSlip`](super::PhoneSlip),
+/// [`EmailTypo`](super::EmailTypo)).
+pub(super) const NAME_AGREES: f64 = 0.92;
+
+/// Whether `a` and `b` have names alike and agree on the place: the
+/// backing that lifts weak evidence of other rules.
+pub(super) fn person_agrees(a: &MatchRecord, b: &MatchRecord) -> bool {
+    place(a, b).is_some() && name_similarity(a, b).is_some_and(|s| s >= NAME_AGREES)
+}
+
 /// The highest score a name gets: a fuzzy match is never certain.
 const MAX_NAME_SCORE: f64 = 0.99;
 /// A city is a weaker place than a postcode: many people of one name live in
@@ -40,13 +50,19 @@ const CITY_FACTOR: f64 = 0.9;
 /// `Jan de Vos` in one city score 0.46; the same name in different cities
 /// gets no score.
 ///
-/// Blocking: for each word of the name and each place given, the other
-/// words plus the word's first letter, and the other words plus its last
-/// letter. The other words enter in a skeleton form (doubled letters
+/// Blocking: names are compared in a skeleton form here (doubled letters
 /// single, the `e` of `ue`, `oe`, `ae` dropped), so `Jürgen Müller` and
-/// `Jurgen Muller` block together. Two names that differ in one word by one
-/// edit share a key (for words of three letters or more); names whose words
-/// differ in two places beyond their skeletons are not compared.
+/// `Jurgen Muller` block together.
+/// - At a postcode, for each word of the name: the other words plus the
+///   word's first letter, and the other words plus its last letter. Two
+///   names that differ in one word by one edit share a key (for words of
+///   three letters or more).
+/// - In a city, the whole name: only names with equal skeletons are
+///   compared. A city holds many people of one name and its matches are
+///   only suggestions, so typos there are left alone rather than comparing
+///   every `Jan V…` in Amsterdam. Two records that both have a postcode are
+///   not compared by city (different postcodes disagree, equal ones meet
+///   under the postcode keys).
 ///
 /// ```
 /// use idstitch::fuzzy::{MatchRecord, MatchRule, NamePlace};
@@ -73,12 +89,14 @@ impl NamePlace {
 
 /// Where two records agree.
 #[derive(Clone, Copy)]
-enum Place {
+pub(super) enum Place {
     Postcode,
     City,
 }
 
-fn place(a: &MatchRecord, b: &MatchRecord) -> Option<Place> {
+/// Where `a` and `b` agree: the same postcode, or the same city when not
+/// both have a postcode. Different postcodes never agree.
+pub(super) fn place(a: &MatchRecord, b: &MatchRecord) -> Option<Place> {
     match (a.postcode(), b.postcode()) {
         (Some(x), Some(y)) => (x == y).then_some(Place::Postcode),
         _ => match (a.city(), b.city()) {
@@ -141,31 +159,69 @@ impl MatchRule for NamePlace {
         if record.name_word_count() < 2 {
             return;
         }
-        let places = [(b'P', record.postcode()), (b'C', record.city())];
-        for (tag, place) in places {
-            let Some(place) = place else { continue };
-            for (skip, word) in record.name_words().enumerate() {
-                let (Some(first), Some(last)) = (word.chars().next(), word.chars().next_back())
-                else {
-                    continue;
-                };
-                for (end, letter) in [(b'<', first), (b'>', last)] {
-                    let mut hasher = BlockHasher::new();
-                    hasher.write(&[b'N', tag]);
-                    hasher.write(place.as_bytes());
-                    for (i, other) in record.name_words().enumerate() {
-                        if i != skip {
-                            hasher.write(b" ");
-                            skeleton(other, |c| write_char(&mut hasher, c));
-                        }
+        let Some(postcode) = record.postcode() else {
+            // Without a postcode, the city key works both ways.
+            keys.extend(city_key(record, b'a'));
+            return;
+        };
+        for (skip, word) in record.name_words().enumerate() {
+            let (Some(first), Some(last)) = (word.chars().next(), word.chars().next_back()) else {
+                continue;
+            };
+            for (end, letter) in [(b'<', first), (b'>', last)] {
+                let mut hasher = BlockHasher::new();
+                hasher.write(b"NP");
+                hasher.write(postcode.as_bytes());
+                for (i, other) in record.name_words().enumerate() {
+                    if i != skip {
+                        hasher.write(b" ");
+                        skeleton(other, |c| write_char(&mut hasher, c));
                     }
-                    hasher.write(&[b'|', end]);
-                    write_char(&mut hasher, letter);
-                    keys.push(hasher.finish());
                 }
+                hasher.write(&[b'|', end]);
+                write_char(&mut hasher, letter);
+                keys.push(hasher.finish());
             }
         }
     }
+
+    fn one_way_keys(
+        &self,
+        record: &MatchRecord,
+        index_only: &mut Vec<BlockKey>,
+        query_only: &mut Vec<BlockKey>,
+    ) {
+        // Two families of city keys: every record with a city is filed
+        // under the first, records without a postcode also under the
+        // second. Records with a postcode look only in the second: two
+        // different postcodes disagree however equal the city, and equal
+        // ones meet under the postcode keys.
+        let (Some(any), Some(no_postcode)) = (city_key(record, b'a'), city_key(record, b'n'))
+        else {
+            return;
+        };
+        if record.postcode().is_some() {
+            index_only.push(any);
+            query_only.push(no_postcode);
+        } else {
+            // `any` is a key both ways (`blocking_keys`).
+            index_only.push(no_postcode);
+        }
+    }
+}
+
+/// The key of `record`'s city and whole name (as skeletons) in key family
+/// `family`, if it has a city and a name of two words or more.
+fn city_key(record: &MatchRecord, family: u8) -> Option<BlockKey> {
+    let city = record.city().filter(|_| record.name_word_count() >= 2)?;
+    let mut hasher = BlockHasher::new();
+    hasher.write(&[b'N', b'C', family]);
+    hasher.write(city.as_bytes());
+    for word in record.name_words() {
+        hasher.write(b" ");
+        skeleton(word, |c| write_char(&mut hasher, c));
+    }
+    Some(hasher.finish())
 }
 
 fn write_char(hasher: &mut BlockHasher, c: char) {
@@ -192,6 +248,7 @@ fn skeleton(word: &str, mut emit: impl FnMut(char)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fuzzy::keys_meet;
 
     fn person(name: &str, city: &str, postcode: &str) -> MatchRecord {
         let mut record = MatchRecord::new().with_attr("name", name);
@@ -211,10 +268,7 @@ mod tests {
     }
 
     fn share_key(a: &MatchRecord, b: &MatchRecord) -> bool {
-        let (mut ka, mut kb) = (Vec::new(), Vec::new());
-        NamePlace::new().blocking_keys(a, &mut ka);
-        NamePlace::new().blocking_keys(b, &mut kb);
-        ka.iter().any(|k| kb.contains(k))
+        keys_meet(&NamePlace::new(), a, b)
     }
 
     const AUTO: f64 = 0.95;
@@ -320,10 +374,24 @@ mod tests {
 
     #[test]
     fn keys_per_word_and_place() {
-        let mut keys = Vec::new();
-        NamePlace::new().blocking_keys(&person("Jan de Vries", "Utrecht", "1234AB"), &mut keys);
-        // Two words, two places, two letters each.
-        assert_eq!(keys.len(), 8);
+        let (mut keys, mut index_only, mut query_only) = (Vec::new(), Vec::new(), Vec::new());
+        let record = person("Jan de Vries", "Utrecht", "1234AB");
+        NamePlace::new().blocking_keys(&record, &mut keys);
+        NamePlace::new().one_way_keys(&record, &mut index_only, &mut query_only);
+        // Two words, two letters each at the postcode; one city key each way.
+        assert_eq!((keys.len(), index_only.len(), query_only.len()), (4, 1, 1));
+        // Same name and city, different postcodes: never compared.
+        let (home, moved) = (
+            person("Jan de Vries", "Utrecht", "1234AB"),
+            person("Jan de Vries", "Utrecht", "5678CD"),
+        );
+        assert!(!share_key(&home, &moved));
+        // A postcode on one side only: compared by city.
+        assert!(share_key(&home, &person("Jan de Vries", "Utrecht", "")));
+        assert!(share_key(
+            &person("Jan de Vries", "Utrecht", ""),
+            &person("Jan de Vries", "utrecht", "")
+        ));
         let strangers = (
             person("Jan de Vries", "Utrecht", ""),
             person("Piet Bakker", "Utrecht", ""),

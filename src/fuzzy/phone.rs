@@ -5,14 +5,12 @@ use crate::identifier::IdentifierKind;
 use crate::normalize::country_code_len;
 
 use super::edit::{Edit, one_edit};
-use super::name::name_similarity;
+use super::name::{NAME_AGREES, name_similarity};
 use super::record::MatchRecord;
 use super::{BlockHasher, BlockKey, MatchRule, Score};
 
 /// Most digits in an E.164 number.
 const MAX_DIGITS: usize = 15;
-/// Names at least this alike confirm a slip.
-const NAME_AGREES: f64 = 0.92;
 
 /// Two phone numbers with the same country code whose national numbers
 /// differ by one swap of two adjacent digits (`+31 6 1234 5678` and
@@ -162,6 +160,7 @@ impl MatchRule for PhoneSlip {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fuzzy::keys_meet;
 
     fn record(phone: &str, name: &str) -> MatchRecord {
         MatchRecord::new()
@@ -176,10 +175,7 @@ mod tests {
     }
 
     fn share_key(a: &MatchRecord, b: &MatchRecord) -> bool {
-        let (mut ka, mut kb) = (Vec::new(), Vec::new());
-        PhoneSlip::new().blocking_keys(a, &mut ka);
-        PhoneSlip::new().blocking_keys(b, &mut kb);
-        ka.iter().any(|k| kb.contains(k))
+        keys_meet(&PhoneSlip::new(), a, b)
     }
 
     #[test]

@@ -170,11 +170,18 @@ impl MatchRecord {
         Some(self.get(self.postcode)).filter(|code| !code.is_empty())
     }
 
-    /// Frees spare capacity, for a record that is kept.
+    /// Frees spare capacity worth a reallocation, for a record that is
+    /// kept.
     pub(crate) fn shrink_to_fit(&mut self) {
-        self.text.shrink_to_fit();
-        self.identifiers.shrink_to_fit();
-        self.attrs.shrink_to_fit();
+        if self.text.capacity() > self.text.len() + self.text.len() / 4 + 16 {
+            self.text.shrink_to_fit();
+        }
+        if self.identifiers.capacity() > self.identifiers.len() + 2 {
+            self.identifiers.shrink_to_fit();
+        }
+        if self.attrs.capacity() > self.attrs.len() + 2 {
+            self.attrs.shrink_to_fit();
+        }
     }
 
     fn get(&self, span: Span) -> &str {
