@@ -19,6 +19,10 @@ pub(crate) struct FuzzyLinks {
     /// that hold a forgotten value.
     nodes: Vec<u32>,
     ends: Vec<u32>,
+    /// Pairs of profiles (their roots when suggested, smaller first)
+    /// already sent to review, so that each later event of the same two
+    /// people does not queue the same suggestion again.
+    suggested: hashbrown::HashSet<(u32, u32)>,
 }
 
 impl std::fmt::Debug for FuzzyLinks {
@@ -36,6 +40,7 @@ impl FuzzyLinks {
             owners: Vec::new(),
             nodes: Vec::new(),
             ends: Vec::new(),
+            suggested: hashbrown::HashSet::new(),
         }
     }
 
@@ -99,7 +104,17 @@ impl Resolver {
         }
         fuzzy.owners.push(node);
         fuzzy.ends.push(fuzzy.nodes.len() as u32);
-        let found = fuzzy.matcher.match_record(id, record);
+        // Records of this event's own profile, or of identifiers taken out,
+        // are passed over without using up the comparison cap: a person's
+        // own earlier events would otherwise fill their blocks.
+        let own_root = self.nodes.sets.find_root(node);
+        let FuzzyLinks {
+            matcher, owners, ..
+        } = &mut fuzzy;
+        let found = matcher.match_record_with(id, record, |_, candidate| {
+            let owner = owners[candidate as usize];
+            !excluded(self, owner) && self.nodes.sets.find_root(owner) != own_root
+        });
         // Profiles met already for this event: the best match decides.
         let mut met: Vec<u32> = Vec::new();
         for found in found {
@@ -128,7 +143,7 @@ impl Resolver {
                     self.log(Change::Merged(merge.clone()));
                 }
                 merges.extend(made);
-            } else {
+            } else if fuzzy.suggested.insert((root.min(other), root.max(other))) {
                 self.review.push(ReviewRecord {
                     event: event.id().to_owned(),
                     kept: node,
