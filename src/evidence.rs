@@ -621,10 +621,13 @@ impl Evidence {
             return Err("evidence covers a different number of identifiers");
         }
         let channel_bits_ok = |bits: u64| channel_count >= 64 || bits >> channel_count == 0;
+        if self.singles.keys().any(|&node| node as usize >= nodes) {
+            return Err("evidence names an unknown identifier");
+        }
         if self
             .singles
-            .iter()
-            .any(|(&node, stats)| node as usize >= nodes || !channel_bits_ok(stats.channels))
+            .values()
+            .any(|stats| !channel_bits_ok(stats.channels))
             || self.more_channels.iter().any(|(&node, set)| {
                 node as usize >= nodes || set.iter().any(|c| usize::from(c) >= channel_count)
             })

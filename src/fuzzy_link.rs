@@ -81,12 +81,13 @@ impl Resolver {
         let excluded = |resolver: &Resolver, node: u32| {
             resolver.generic.contains_key(&node) || resolver.nodes.kinds[node as usize] >= FORGOTTEN
         };
+        // A generic or forgotten identifier matches nothing; past u32::MAX
+        // records, nothing new is indexed.
         let id = u32::try_from(fuzzy.owners.len()).ok();
-        if excluded(self, node) || id.is_none() {
+        let Some(id) = id.filter(|_| !excluded(self, node)) else {
             self.fuzzy = Some(fuzzy);
             return;
-        }
-        let id = id.unwrap_or_default();
+        };
         let mut record = MatchRecord::new();
         for pending in pending {
             let Some(at) = self.nodes.find_key(pending.key) else {

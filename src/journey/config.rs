@@ -8,11 +8,14 @@ use serde::Serialize;
 
 use super::touchpoint::{Known, Touchpoint};
 use crate::identifier::Channel;
+use crate::resolver::KNOWN_CHANNELS;
 
-/// Built-in channels, numbered for bit sets and tables.
-const BUILT_IN_CHANNELS: usize = 9;
+/// Built-in channels, numbered for bit sets and tables in the resolver's
+/// order.
+const BUILT_IN_CHANNELS: usize = KNOWN_CHANNELS.len();
 
-/// The number of a built-in channel; `None` for a custom one.
+/// The number of a built-in channel (its place in [`KNOWN_CHANNELS`]);
+/// `None` for a custom one.
 pub(super) fn built_in_index(channel: &Channel) -> Option<usize> {
     Some(match channel {
         Channel::Web => 0,
@@ -27,18 +30,6 @@ pub(super) fn built_in_index(channel: &Channel) -> Option<usize> {
         Channel::Custom(_) => return None,
     })
 }
-
-const BUILT_IN_LIST: [Channel; BUILT_IN_CHANNELS] = [
-    Channel::Web,
-    Channel::App,
-    Channel::Store,
-    Channel::Chat,
-    Channel::WhatsApp,
-    Channel::Messenger,
-    Channel::Email,
-    Channel::CallCenter,
-    Channel::Crm,
-];
 
 /// Phases of every built-in channel (or none, the last row) and known kind
 /// (or none, the last column), looked up once per rule change rather than
@@ -183,7 +174,7 @@ impl PhaseMap {
         let mut table = self.table;
         for (row, channel) in table
             .iter_mut()
-            .zip(BUILT_IN_LIST.iter().map(Some).chain([None]))
+            .zip(KNOWN_CHANNELS.iter().map(Some).chain([None]))
         {
             for (cell, kind) in row
                 .iter_mut()
@@ -351,5 +342,18 @@ impl MetricsConfig {
 
     pub(super) fn window_millis(&self) -> i64 {
         i64::try_from(self.window.as_millis()).unwrap_or(i64::MAX)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_numbers_follow_the_resolvers_order() {
+        for (number, channel) in KNOWN_CHANNELS.iter().enumerate() {
+            assert_eq!(built_in_index(channel), Some(number));
+        }
+        assert_eq!(built_in_index(&"kiosk".parse().unwrap()), None);
     }
 }

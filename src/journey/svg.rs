@@ -81,18 +81,11 @@ impl Report {
             ),
         );
 
-        y += 44.0;
-        svg.text(MARGIN, y, 17.0, "bold", "start", "Journey phases");
-        y += 20.0;
-        svg.text(
-            MARGIN,
-            y,
-            12.0,
-            "normal",
-            "start",
+        y = svg.section(
+            y + 44.0,
+            "Journey phases",
             "Bar length: share of profiles with at least one touchpoint in the phase (funnel order).",
         );
-        y += 16.0;
         let funnel_bottom = sides
             .iter()
             .enumerate()
@@ -106,19 +99,12 @@ impl Report {
             })
             .fold(y, f64::max);
 
-        y = funnel_bottom + 40.0;
-        svg.text(MARGIN, y, 17.0, "bold", "start", "Channel transitions");
-        y += 20.0;
-        svg.text(
-            MARGIN,
-            y,
-            12.0,
-            "normal",
-            "start",
+        y = svg.section(
+            funnel_bottom + 40.0,
+            "Channel transitions",
             "Row: channel of a touchpoint; column: channel of the same profile's next timed touchpoint. \
              Cell: share of all transitions.",
         );
-        y += 16.0;
         let matrix =
             TransitionMatrix::new(&self.resolved.transitions, &self.unresolved.transitions);
         let matrix_bottom = sides
@@ -227,6 +213,14 @@ struct Svg {
 }
 
 impl Svg {
+    /// A section's title at `y` and its caption below; returns where the
+    /// section's body starts.
+    fn section(&mut self, y: f64, title: &str, caption: &str) -> f64 {
+        self.text(MARGIN, y, 17.0, "bold", "start", title);
+        self.text(MARGIN, y + 20.0, 12.0, "normal", "start", caption);
+        y + 36.0
+    }
+
     fn text(&mut self, x: f64, y: f64, size: f64, weight: &str, anchor: &str, text: &str) {
         let _ = writeln!(
             self.body,
