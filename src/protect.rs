@@ -14,7 +14,9 @@ use crate::error::{Error, ErrorKind};
 use crate::evidence::{Component, EventRecord};
 use crate::identifier::{Identifier, IdentifierKind};
 use crate::key::IdentifierKey;
-use crate::profile::{ChannelSet, ProfileId, ProfileIdentifier, ProfileState, min_some};
+use crate::profile::{
+    ChannelSet, KindCounts, ProfileId, ProfileIdentifier, ProfileState, min_some,
+};
 use crate::resolver::{FORGOTTEN, MergeRecord, Resolver};
 use crate::time::Timestamp;
 
@@ -197,10 +199,10 @@ impl Rules {
     }
 
     /// Counts of a single identifier of `kind`.
-    pub(crate) fn counts_of_one(&self, kind: u16) -> Vec<u32> {
-        let mut counts = vec![0; self.limits.len()];
+    pub(crate) fn counts_of_one(&self, kind: u16) -> KindCounts {
+        let mut counts = KindCounts::zeros(self.limits.len());
         if let Some(slot) = self.limit_slot(kind) {
-            counts[slot] = 1;
+            counts.as_mut_slice()[slot] = 1;
         }
         counts
     }
@@ -854,7 +856,12 @@ impl Resolver {
             }
         }
         state.absorb(&second);
-        for (have, add) in state.kind_counts.iter_mut().zip(&second.kind_counts) {
+        for (have, add) in state
+            .kind_counts
+            .as_mut_slice()
+            .iter_mut()
+            .zip(second.kind_counts.as_slice())
+        {
             *have += add;
         }
         let root = self.nodes.sets.link_roots(kept_root, held_root);
@@ -940,7 +947,7 @@ impl Resolver {
         state.event_count = event_count;
         state.widen_seen(first_seen, last_seen);
         state.channels = channels;
-        state.kind_counts = kind_counts.into_boxed_slice();
+        state.kind_counts = KindCounts::from_slice(&kind_counts);
         self.profiles.insert(root, state.clone());
         (state, root)
     }

@@ -12,7 +12,7 @@ use crate::evidence::{EventRecord, Evidence, Explanation, Link};
 use crate::identifier::{Channel, Identifier, IdentifierKind};
 use crate::key::{IdentifierKey, KeyHasher, PrehashedState, SecretKey};
 use crate::normalize::{Blocklist, CheckDigit, Context, EmailRules, Normalizer, Region};
-use crate::profile::{Profile, ProfileId, ProfileIdentifier, ProfileState};
+use crate::profile::{KindCounts, Profile, ProfileId, ProfileIdentifier, ProfileState};
 use crate::protect::{
     Change, Detach, GenericMark, Protection, RenameRecord, ReviewItem, ReviewRecord, Rules,
     SplitRecord, time_to_check,
@@ -1054,7 +1054,8 @@ impl Resolver {
                 None
             } else {
                 let one = self.rules.limit_slot(pending.kind);
-                let profile_counts = group.map(|(_, root)| &self.profiles[&root].kind_counts);
+                let profile_counts =
+                    group.map(|(_, root)| self.profiles[&root].kind_counts.as_slice());
                 let adds = |slot: usize| match profile_counts {
                     Some(of_profile) => of_profile[slot],
                     None => u32::from(one == Some(slot)),
@@ -1159,7 +1160,7 @@ impl Resolver {
                     event: event.id().to_owned(),
                 });
             }
-            state.kind_counts.copy_from_slice(counts);
+            state.kind_counts.as_mut_slice().copy_from_slice(counts);
             state.record_event(event.ts(), channel);
         } else {
             merged.clear();
@@ -1184,12 +1185,7 @@ impl Resolver {
                 _ => self.profile_id_for(anchor.1),
             };
             let mut state = ProfileState::new(id, anchor.1, anchor.0);
-            // Reuse a merged profile's buffer: no allocation per event.
-            state.kind_counts = match merged.first_mut() {
-                Some((first, _)) => std::mem::take(&mut first.kind_counts),
-                None => counts.as_slice().into(),
-            };
-            state.kind_counts.copy_from_slice(counts);
+            state.kind_counts = KindCounts::from_slice(counts);
             // None or two and more profiles here: a lone one took the branch
             // above, so every other id is retired by a merge.
             for (other, via) in merged.iter() {
@@ -1334,10 +1330,7 @@ impl Resolver {
         }
         let id = self.profile_id_for(node);
         let mut state = ProfileState::new(id, node, None);
-        state.kind_counts = self
-            .rules
-            .counts_of_one(self.nodes.kinds[node as usize])
-            .into_boxed_slice();
+        state.kind_counts = self.rules.counts_of_one(self.nodes.kinds[node as usize]);
         state
     }
 

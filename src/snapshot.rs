@@ -296,7 +296,10 @@ fn restore(secret: SecretKey, state: State) -> Result<Resolver, &'static str> {
         let anchored_here = (profile.anchor as usize) < len
             && resolver.nodes.sets.find_root(profile.anchor) == root
             && resolver.founders.get(&profile.id) == Some(&profile.anchor);
-        if !is_root || !anchored_here || profile.kind_counts.len() != resolver.rules.limits.len() {
+        if !is_root
+            || !anchored_here
+            || profile.kind_counts.as_slice().len() != resolver.rules.limits.len()
+        {
             return Err("profile does not match its set");
         }
         if profile
