@@ -513,7 +513,7 @@ impl Resolver {
             return Err(ErrorKind::EvidenceNotKept.into());
         }
         if self.config.tombstones {
-            self.tombstones.insert(key);
+            std::sync::Arc::make_mut(&mut self.tombstones).insert(key);
         }
         let Some(node) = self.nodes.find_key(key) else {
             return Ok(Forgotten {

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind, RejectReason};
 use crate::event::Event;
+use std::sync::Arc;
+
 use crate::evidence::{EventRecord, Evidence, Explanation, Link};
 use crate::identifier::{Channel, Identifier, IdentifierKind};
 use crate::key::{IdentifierKey, KeyHasher, PrehashedState, SecretKey};
@@ -566,7 +568,9 @@ pub(crate) const KNOWN_CHANNELS: [Channel; 9] = [
 /// assert_eq!(profile.channels(), &[Channel::Store, Channel::Web]);
 /// ```
 pub struct Resolver {
-    pub(crate) config: Config,
+    /// Shared with the threads of [`Resolver::observe_batch`], which prepare
+    /// events while this thread links earlier ones.
+    pub(crate) config: Arc<Config>,
     pub(crate) hasher: KeyHasher,
     pub(crate) nodes: Nodes,
     pub(crate) custom_kinds: Interner<IdentifierKind>,
@@ -582,8 +586,8 @@ pub struct Resolver {
     pub(crate) evidence: Option<Evidence>,
     /// The protection settings in kind numbers.
     pub(crate) rules: Rules,
-    /// Keyed hashes of forgotten identifiers.
-    pub(crate) tombstones: hashbrown::HashSet<IdentifierKey, PrehashedState>,
+    /// Keyed hashes of forgotten identifiers (shared like `config`).
+    pub(crate) tombstones: Arc<Tombstones>,
     /// Identifiers marked generic.
     pub(crate) generic: HashMap<u32, GenericMark, PrehashedState>,
     pub(crate) review: Vec<ReviewRecord>,
@@ -608,6 +612,37 @@ struct Scratch {
     counts: Vec<u32>,
     /// The profiles the event merges, each with the identifier that led to it.
     merged: Vec<(ProfileState, IdentifierKey)>,
+}
+
+/// The region an event's `country` attribute, or its `store_id` through
+/// the configured store regions, says national phone numbers are in.
+fn region_hint(store_regions: &BTreeMap<String, Region>, event: &Event) -> Option<Region> {
+    let attrs = event.attrs();
+    attrs
+        .get("country")
+        .and_then(|country| Region::new(country))
+        .or_else(|| {
+            attrs
+                .get("store_id")
+                .and_then(|store| store_regions.get(store).copied())
+        })
+}
+
+/// Keyed hashes of forgotten identifiers.
+pub(crate) type Tombstones = hashbrown::HashSet<IdentifierKey, PrehashedState>;
+
+/// What preparing an event reads: the parts of a resolver that linking
+/// never changes, borrowed, so that [`Resolver::observe_batch`] can
+/// prepare on other threads from copies while it links.
+#[derive(Clone, Copy)]
+struct Preparer<'a> {
+    config: &'a Config,
+    hasher: &'a KeyHasher,
+    custom_kinds: &'a Interner<IdentifierKind>,
+    tombstones: &'a Tombstones,
+    /// Whether normalized values are kept until linking (kept values or
+    /// fuzzy matching).
+    keep_values: bool,
 }
 
 /// A normalized, keyed identifier of an event being observed.
@@ -666,6 +701,7 @@ impl std::fmt::Debug for Resolver {
 
 impl Resolver {
     pub(crate) fn with_parts(hasher: KeyHasher, config: Config) -> Self {
+        let config = Arc::new(config);
         let nodes = Nodes {
             values: config.keep_values.then(ValueArena::default),
             ..Nodes::default()
@@ -684,7 +720,7 @@ impl Resolver {
             events: HashMap::default(),
             evidence,
             rules: Rules::default(),
-            tombstones: Default::default(),
+            tombstones: Arc::default(),
             generic: HashMap::default(),
             review: Vec::new(),
             changes: Vec::new(),
@@ -742,7 +778,7 @@ impl Resolver {
         let mut buffers = std::mem::take(&mut self.buffers);
         buffers.pending.clear();
         buffers.values.clear();
-        let rejects = self.prepare(event, &mut buffers);
+        let rejects = self.preparer().prepare(event, &mut buffers);
         let outcome = self.apply(
             event,
             event_key,
@@ -759,12 +795,13 @@ impl Resolver {
     }
 
     /// Applies a batch of events, in order, with the same results as
-    /// calling [`observe`](Self::observe) on each: normalizing and hashing
-    /// run on every core (`std::thread::available_parallelism`), linking on
-    /// the calling thread, so the outcome does not depend on the number of
-    /// threads. Batches of a few thousand events or more make the threads
-    /// worth starting; memory grows with the batch only by a few dozen
-    /// bytes per identifier while it runs.
+    /// calling [`observe`](Self::observe) on each. Linking stays on the
+    /// calling thread while the other cores
+    /// (`std::thread::available_parallelism` minus one) normalize and hash
+    /// the next few thousand events, so the outcome does not depend on the
+    /// number of threads. Batches of a few thousand events or more make the
+    /// threads worth starting; memory grows only by a few dozen bytes per
+    /// identifier of the events in flight.
     ///
     /// ```
     /// use idstitch::{Event, Identifier, ResolverBuilder, SecretKey};
@@ -793,60 +830,115 @@ impl Resolver {
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
         let mut outcomes = Vec::with_capacity(events.len());
         let mut scratch = std::mem::take(&mut self.scratch);
-        for window in events.chunks(threads * BATCH_CHUNK) {
-            let parts: Vec<PreparedChunk> = if threads == 1 || window.len() < 2 * BATCH_CHUNK {
-                vec![self.prepare_all(window)]
-            } else {
-                let this = &*self;
-                std::thread::scope(|scope| {
-                    let handles: Vec<_> = window
-                        .chunks(BATCH_CHUNK)
-                        .map(|chunk| scope.spawn(move || this.prepare_all(chunk)))
-                        .collect();
-                    handles
+        if threads == 1 || events.len() < 2 * BATCH_CHUNK {
+            for chunk in events.chunks(BATCH_CHUNK) {
+                let prepared = self.preparer().prepare_all(chunk);
+                self.apply_prepared(chunk, vec![prepared], &mut outcomes, &mut scratch);
+            }
+        } else {
+            // Copies of what preparing reads (two reference counts and the
+            // custom kinds), so that the other threads prepare the next
+            // window while this one links the current one. A custom kind
+            // first met while linking is not in the copy; such identifiers
+            // are interned when applied, as in `observe`.
+            let (config, tombstones) = (Arc::clone(&self.config), Arc::clone(&self.tombstones));
+            let (hasher, custom_kinds) = (self.hasher.clone(), self.custom_kinds.clone());
+            let preparer = Preparer {
+                config: &config,
+                hasher: &hasher,
+                custom_kinds: &custom_kinds,
+                tombstones: &tombstones,
+                keep_values: self.preparer().keep_values,
+            };
+            let workers = threads - 1;
+            let mut windows = events.chunks(workers * BATCH_CHUNK);
+            std::thread::scope(|scope| {
+                let start = |window| (window, preparer.start(scope, window));
+                let mut next = windows.next().map(start);
+                while let Some((window, handles)) = next.take() {
+                    let parts: Vec<PreparedChunk> = handles
                         .into_iter()
                         .map(|handle| match handle.join() {
                             Ok(part) => part,
                             Err(panic) => std::panic::resume_unwind(panic),
                         })
-                        .collect()
-                })
-            };
-            let mut events = window.iter();
-            for PreparedChunk {
-                mut buffers,
-                events: prepared,
-            } in parts
-            {
-                for (range, rejects) in prepared {
-                    let Some(event) = events.next() else {
-                        unreachable!("one preparation per event");
-                    };
-                    let outcome = check_event_id(event.id()).and_then(|()| {
-                        let event_key = self.hasher.event(event.id());
-                        self.apply(
-                            event,
-                            event_key,
-                            &mut buffers.pending[range],
-                            &buffers.values,
-                            rejects,
-                            &mut scratch,
-                        )
-                    });
-                    outcomes.push(outcome);
+                        .collect();
+                    next = windows.next().map(start);
+                    self.apply_prepared(window, parts, &mut outcomes, &mut scratch);
                 }
-                if !self.config.keep_values {
-                    wipe(&mut buffers.values);
-                }
-            }
+            });
         }
         self.scratch = scratch;
         outcomes
     }
 
+    /// The borrowed parts of the resolver that preparing reads.
+    fn preparer(&self) -> Preparer<'_> {
+        Preparer {
+            config: &self.config,
+            hasher: &self.hasher,
+            custom_kinds: &self.custom_kinds,
+            tombstones: &self.tombstones,
+            keep_values: self.config.keep_values || self.fuzzy.is_some(),
+        }
+    }
+
+    /// Links `events`, prepared in order into `parts`, and appends their
+    /// outcomes.
+    fn apply_prepared(
+        &mut self,
+        events: &[Event],
+        parts: Vec<PreparedChunk>,
+        outcomes: &mut Vec<Result<Observation, Error>>,
+        scratch: &mut Scratch,
+    ) {
+        let mut events = events.iter();
+        for PreparedChunk {
+            mut buffers,
+            events: prepared,
+        } in parts
+        {
+            for (range, rejects) in prepared {
+                let Some(event) = events.next() else {
+                    unreachable!("one preparation per event");
+                };
+                let outcome = check_event_id(event.id()).and_then(|()| {
+                    let event_key = self.hasher.event(event.id());
+                    self.apply(
+                        event,
+                        event_key,
+                        &mut buffers.pending[range],
+                        &buffers.values,
+                        rejects,
+                        scratch,
+                    )
+                });
+                outcomes.push(outcome);
+            }
+            if !self.config.keep_values {
+                wipe(&mut buffers.values);
+            }
+        }
+    }
+}
+
+impl<'env> Preparer<'env> {
+    /// Starts preparing `window` on threads of `scope`, a chunk of events
+    /// per thread.
+    fn start<'scope>(
+        self,
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        window: &'env [Event],
+    ) -> Vec<std::thread::ScopedJoinHandle<'scope, PreparedChunk>> {
+        window
+            .chunks(BATCH_CHUNK)
+            .map(|chunk| scope.spawn(move || self.prepare_all(chunk)))
+            .collect()
+    }
+
     /// Prepares every event of `events` into one set of buffers: each
     /// event's range of pending identifiers and its rejects.
-    fn prepare_all(&self, events: &[Event]) -> PreparedChunk {
+    fn prepare_all(self, events: &[Event]) -> PreparedChunk {
         let mut buffers = PrepareBuffers::default();
         let prepared = events
             .iter()
@@ -869,10 +961,10 @@ impl Resolver {
     /// Normalizes and keys the event's identifiers, appending them to
     /// `buffers.pending` (distinct keys, in event order); returns the
     /// rejects. Changes nothing, so that batches can prepare in parallel.
-    fn prepare(&self, event: &Event, buffers: &mut PrepareBuffers) -> Vec<Reject> {
+    fn prepare(self, event: &Event, buffers: &mut PrepareBuffers) -> Vec<Reject> {
         let first = buffers.pending.len();
         let context = Context {
-            region: self.region_hint(event),
+            region: region_hint(&self.config.store_regions, event),
             channel: event.channel(),
         };
         let max = self.config.max_identifiers_per_event;
@@ -919,7 +1011,7 @@ impl Resolver {
             let start = buffers.values.len();
             // Fuzzy rules compare values, so they are kept until the event
             // is linked.
-            if self.config.keep_values || self.fuzzy.is_some() {
+            if self.keep_values {
                 buffers.values.push_str(&buffers.value);
             }
             buffers.pending.push(Pending {
@@ -935,7 +1027,9 @@ impl Resolver {
         }
         rejects
     }
+}
 
+impl Resolver {
     /// What observing a known event id again says: its profile, changing
     /// nothing, not even the union-find's paths, so that the snapshot stays
     /// byte-identical. `None` for an event not seen yet.
@@ -1384,18 +1478,6 @@ impl Resolver {
     /// The region for national phone numbers in this event: its `country`
     /// attribute, else its store's region. An unknown country falls back to
     /// the store and then to the default region.
-    fn region_hint(&self, event: &Event) -> Option<Region> {
-        let attrs = event.attrs();
-        attrs
-            .get("country")
-            .and_then(|country| Region::new(country))
-            .or_else(|| {
-                attrs
-                    .get("store_id")
-                    .and_then(|store| self.config.store_regions.get(store).copied())
-            })
-    }
-
     fn kind_number(&mut self, kind: &IdentifierKind) -> Result<u16, Error> {
         Ok(match kind {
             IdentifierKind::Custom(_) => {
@@ -1956,6 +2038,32 @@ mod tests {
             one_by_one.save_snapshot(&mut b).unwrap();
             assert!(a == b, "snapshots differ");
         }
+    }
+
+    #[test]
+    fn a_batch_after_forget_rejects_the_forgotten_value_on_every_thread() {
+        let forgotten = Identifier::email("gone@example.com");
+        let events: Vec<Event> = (0..3 * BATCH_CHUNK)
+            .map(|n| {
+                Event::new(format!("e{n}"))
+                    .with_identifier(Identifier::cookie(format!("ck_{n}")))
+                    .with_identifier(forgotten.clone())
+            })
+            .collect();
+        let mut resolver = resolver();
+        resolver
+            .observe(&event("first", &[forgotten.clone()]))
+            .unwrap();
+        let _ = resolver.forget(&forgotten).unwrap();
+        let outcomes = resolver.observe_batch(&events);
+        assert_eq!(outcomes.len(), events.len());
+        for outcome in outcomes {
+            let rejects = outcome.unwrap().rejects().to_vec();
+            assert_eq!(rejects.len(), 1);
+            assert_eq!(rejects[0].reason(), &RejectReason::Forgotten);
+        }
+        assert_eq!(resolver.profile_count(), events.len());
+        assert_eq!(resolver.lookup(&forgotten).unwrap(), None);
     }
 
     #[test]

@@ -329,7 +329,7 @@ fn restore(secret: SecretKey, state: State) -> Result<Resolver, &'static str> {
         _ => return Err("kept evidence does not match the configuration"),
     }
     resolver.evidence = state.evidence;
-    resolver.tombstones = state.tombstones.into_iter().collect();
+    resolver.tombstones = std::sync::Arc::new(state.tombstones.into_iter().collect());
     for (node, mark) in state.generic {
         let kind = resolver.nodes.kinds.get(node as usize).copied();
         if kind.is_none_or(|kind| kind == ORPHAN || kind == FORGOTTEN)
