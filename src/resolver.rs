@@ -2051,9 +2051,10 @@ mod tests {
             })
             .collect();
         let mut resolver = resolver();
-        resolver
-            .observe(&event("first", &[forgotten.clone()]))
+        let first = resolver
+            .observe(&event("first", std::slice::from_ref(&forgotten)))
             .unwrap();
+        assert!(first.created_profile());
         let _ = resolver.forget(&forgotten).unwrap();
         let outcomes = resolver.observe_batch(&events);
         assert_eq!(outcomes.len(), events.len());
