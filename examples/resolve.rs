@@ -248,8 +248,8 @@ fn run() -> Result<(), Failure> {
     }
     let mut resolver = builder.build();
 
-    let input: Box<dyn BufRead> = match options.input.as_deref() {
-        None | Some("-") => Box::new(io::stdin().lock()),
+    let input: Box<dyn BufRead + Send> = match options.input.as_deref() {
+        None | Some("-") => Box::new(BufReader::with_capacity(1 << 16, io::stdin())),
         Some(path) => Box::new(BufReader::with_capacity(
             1 << 16,
             File::open(path).map_err(|e| Failure::Io(format!("cannot open {path}"), e))?,
@@ -276,70 +276,88 @@ fn run() -> Result<(), Failure> {
     // Distinct event ids in input order; a replay is not listed again.
     let mut order: Vec<String> = Vec::new();
     let mut read = 0u64;
-    let mut reader = EventReader::new(input);
-    loop {
-        // Lines are parsed, and events normalized and hashed, on every core;
-        // the rest runs in input order, so the output is the same as one by one.
-        let mut batch = reader
-            .read_batch(BATCH)
-            .map_err(|e| Failure::Io("reading events".into(), e))?;
-        if batch.is_empty() {
-            break;
-        }
-        let mut events = Vec::with_capacity(batch.len());
-        let has_event: Vec<bool> = batch
-            .iter_mut()
-            .map(|parsed| {
-                parsed
-                    .take_event()
-                    .map(|event| events.push(event))
-                    .is_some()
-            })
-            .collect();
-        let mut outcomes = events.iter().zip(resolver.observe_batch(&events));
-        for (parsed, has_event) in batch.iter().zip(has_event) {
-            for record in parsed.rejects() {
-                rejects.write(record)?;
-            }
-            if !has_event {
-                continue;
-            }
-            let Some((event, outcome)) = outcomes.next() else {
-                unreachable!("one outcome per event");
-            };
-            read += 1;
-            match outcome {
-                Ok(outcome) => {
-                    for record in RejectRecord::from_observation(parsed.line(), event, &outcome) {
-                        rejects.write(&record)?;
-                    }
-                    if !outcome.is_replay() {
-                        order.push(event.id().to_owned());
-                    }
-                }
-                Err(error) => {
-                    // A refused id is not echoed back: it may be huge or hold control characters.
-                    let id = match error.kind() {
-                        ErrorKind::InvalidEventId { .. } => None,
-                        _ => Some(event.id()),
-                    };
-                    let message = format!("{error}; the event is skipped");
-                    rejects.write(&RejectRecord::new(parsed.line(), id, None, message))?;
+    // A reader thread parses the next batch (on every core) while this one
+    // resolves the current batch, normalizing and hashing on the other
+    // cores; resolving runs in input order, so the output is the same as
+    // one event at a time.
+    let (batches, received) = std::sync::mpsc::sync_channel(1);
+    std::thread::scope(|scope| -> Result<(), Failure> {
+        scope.spawn(move || {
+            let mut reader = EventReader::new(input);
+            loop {
+                let batch = reader.read_batch(BATCH);
+                let last = batch.as_ref().map_or(true, Vec::is_empty);
+                if batches.send(batch).is_err() || last {
+                    break;
                 }
             }
+        });
+        for batch in received {
+            let mut batch = batch.map_err(|e| Failure::Io("reading events".into(), e))?;
+            if batch.is_empty() {
+                break;
+            }
+            let mut events = Vec::with_capacity(batch.len());
+            let has_event: Vec<bool> = batch
+                .iter_mut()
+                .map(|parsed| {
+                    parsed
+                        .take_event()
+                        .map(|event| events.push(event))
+                        .is_some()
+                })
+                .collect();
+            let mut outcomes = events.iter().zip(resolver.observe_batch(&events));
+            for (parsed, has_event) in batch.iter().zip(has_event) {
+                for record in parsed.rejects() {
+                    rejects.write(record)?;
+                }
+                if !has_event {
+                    continue;
+                }
+                let Some((event, outcome)) = outcomes.next() else {
+                    unreachable!("one outcome per event");
+                };
+                read += 1;
+                match outcome {
+                    Ok(outcome) => {
+                        for record in RejectRecord::from_observation(parsed.line(), event, &outcome)
+                        {
+                            rejects.write(&record)?;
+                        }
+                        if !outcome.is_replay() {
+                            order.push(event.id().to_owned());
+                        }
+                    }
+                    Err(error) => {
+                        // A refused id is not echoed back: it may be huge or hold control characters.
+                        let id = match error.kind() {
+                            ErrorKind::InvalidEventId { .. } => None,
+                            _ => Some(event.id()),
+                        };
+                        let message = format!("{error}; the event is skipped");
+                        rejects.write(&RejectRecord::new(parsed.line(), id, None, message))?;
+                    }
+                }
+            }
+            progress.tick(read, &mut rejects);
         }
-        progress.tick(read, &mut rejects);
-    }
+        Ok(())
+    })?;
     progress.clear();
     rejects.out.flush().map_err(|e| write_error("rejects", e))?;
 
     // Group the events by the profile they ended in, in order of first event.
+    // Looking up and writing run on every core, in input order.
+    let resolver = &resolver;
+    let profile_of = in_parallel(&order, |id| {
+        resolver
+            .event_profile(id)
+            .unwrap_or_else(|| unreachable!("an applied event has a profile"))
+    });
     let mut index: HashMap<ProfileId, usize> = HashMap::new();
     let mut groups: Vec<(ProfileId, Vec<&str>)> = Vec::new();
-    for id in &order {
-        let profile = resolver
-            .event_profile(id)
-            .unwrap_or_else(|| unreachable!("an applied event has a profile"));
+    for (id, &profile) in order.iter().zip(&profile_of) {
         let at = *index.entry(profile).or_insert_with(|| {
             groups.push((profile, Vec::new()));
             groups.len() - 1
@@ -347,12 +365,16 @@ fn run() -> Result<(), Failure> {
         groups[at].1.push(id);
     }
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    for (id, events) in &groups {
-        let profile = resolver
-            .profile(*id)
-            .unwrap_or_else(|| unreachable!("a live profile has a view"));
-        writeln!(out, "{}", ProfileRecord::new(&profile, events).to_json())
-            .map_err(|e| write_error("profiles", e))?;
+    for lines in groups.chunks(BATCH) {
+        let lines = in_parallel(lines, |(id, events)| {
+            let profile = resolver
+                .profile(*id)
+                .unwrap_or_else(|| unreachable!("a live profile has a view"));
+            ProfileRecord::new(&profile, events).to_json()
+        });
+        for line in lines {
+            writeln!(out, "{line}").map_err(|e| write_error("profiles", e))?;
+        }
     }
     out.flush().map_err(|e| write_error("profiles", e))?;
 
@@ -381,6 +403,28 @@ fn run() -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+/// `f` of every item, in order, computed on every core.
+fn in_parallel<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if threads == 1 || items.len() < 1024 {
+        return items.iter().map(f).collect();
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = items
+            .chunks(items.len().div_ceil(threads))
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<U>>()))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|part| match part.join() {
+                Ok(values) => values,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
 }
 
 /// An identifier in `--generic` and `--review` lines: the value is `null`
