@@ -37,12 +37,13 @@
 use std::io::{self, BufRead};
 
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::event::Event;
 use crate::identifier::{Channel, Identifier, IdentifierKind};
 use crate::profile::Profile;
 use crate::resolver::{Observation, event_id_problem};
+
+mod raw;
 
 /// Lines longer than this are reported and skipped without being buffered
 /// whole (16 MiB).
@@ -371,17 +372,23 @@ fn skipped(line: u64, error: String) -> ParsedLine {
 ///
 /// Never panics; everything wrong is in [`ParsedLine::rejects`].
 pub fn parse_line(bytes: &[u8], line: u64) -> ParsedLine {
-    let value: Value = match serde_json::from_slice(bytes) {
-        Ok(value) => value,
+    match serde_json::from_slice(bytes) {
+        Ok(raw) => event_of(raw, line),
         // serde_json's syntax errors name a position, never the data.
-        Err(error) => return skipped(line, format!("not valid JSON ({error}); skipped")),
-    };
-    let Value::Object(mut fields) = value else {
+        Err(error) => skipped(line, format!("not valid JSON ({error}); skipped")),
+    }
+}
+
+/// The event a line holds, and what was wrong with it.
+fn event_of(raw: raw::Line<'_>, line: u64) -> ParsedLine {
+    use raw::{Attrs, List, Scalar};
+
+    let raw::Line::Event(fields) = raw else {
         return skipped(line, "the line is not a JSON object; skipped".into());
     };
-    let id = match fields.remove("id") {
-        Some(Value::String(id)) => id,
-        Some(Value::Number(number)) => number.to_string(),
+    let id = match fields.id {
+        Some(Scalar::Str(id)) => id.into_owned(),
+        Some(Scalar::Number(number)) => number.to_string(),
         _ => return skipped(line, "the event has no `id` string; skipped".into()),
     };
     // Checked here, before the id is echoed into any reject record.
@@ -394,9 +401,9 @@ pub fn parse_line(bytes: &[u8], line: u64) -> ParsedLine {
     };
     let mut event = Event::new(id.clone());
 
-    match fields.remove("ts") {
-        None | Some(Value::Null) => {}
-        Some(Value::String(text)) => match text.parse() {
+    match fields.ts {
+        None | Some(Scalar::Null) => {}
+        Some(Scalar::Str(text)) => match text.parse() {
             Ok(ts) => event = event.with_ts(ts),
             Err(error) => note(
                 None,
@@ -408,9 +415,9 @@ pub fn parse_line(bytes: &[u8], line: u64) -> ParsedLine {
             "`ts` must be a string; the event is kept without a time".into(),
         ),
     }
-    let channel = match fields.remove("channel") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(text)) => match text.parse::<Channel>() {
+    let channel = match fields.channel {
+        None | Some(Scalar::Null) => None,
+        Some(Scalar::Str(text)) => match text.parse::<Channel>() {
             Ok(channel) => Some(channel),
             Err(error) => {
                 note(
@@ -431,14 +438,14 @@ pub fn parse_line(bytes: &[u8], line: u64) -> ParsedLine {
     if let Some(channel) = channel {
         event = event.with_channel(channel);
     }
-    match fields.remove("kind") {
-        None | Some(Value::Null) => {}
-        Some(Value::String(kind))
+    match fields.kind {
+        None | Some(Scalar::Null) => {}
+        Some(Scalar::Str(kind))
             if !kind.is_empty()
                 && kind.len() <= MAX_KIND_LEN
                 && !kind.chars().any(char::is_control) =>
         {
-            event = event.with_kind(kind);
+            event = event.with_kind(kind.into_owned());
         }
         Some(_) => note(
             None,
@@ -447,8 +454,8 @@ pub fn parse_line(bytes: &[u8], line: u64) -> ParsedLine {
             ),
         ),
     }
-    match fields.remove("identifiers") {
-        Some(Value::Array(entries)) => {
+    match fields.identifiers {
+        Some(List::Entries(entries)) => {
             for entry in entries {
                 match identifier(entry) {
                     Ok(identifier) => event = event.with_identifier(identifier),
@@ -456,23 +463,23 @@ pub fn parse_line(bytes: &[u8], line: u64) -> ParsedLine {
                 }
             }
         }
-        Some(Value::Null) | None => note(
+        Some(List::Null) | None => note(
             None,
             "the event has no `identifiers` list; it is kept with none".into(),
         ),
-        Some(_) => note(
+        Some(List::Other) => note(
             None,
             "`identifiers` must be a list; the event is kept with none".into(),
         ),
     }
-    match fields.remove("attrs") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(attrs)) => {
+    match fields.attrs {
+        None | Some(Attrs::Null) => {}
+        Some(Attrs::Object(attrs)) => {
             for (name, value) in attrs {
                 match value {
-                    Value::String(text) => event = event.with_attr(name, text),
-                    Value::Number(number) => event = event.with_attr(name, number.to_string()),
-                    _ => note(
+                    Scalar::Str(text) => event = event.with_attr(name, text),
+                    Scalar::Number(number) => event = event.with_attr(name, number.to_string()),
+                    Scalar::Null | Scalar::Other => note(
                         None,
                         format!(
                             "attribute `{}` must be a string or a number; dropped",
@@ -482,7 +489,7 @@ pub fn parse_line(bytes: &[u8], line: u64) -> ParsedLine {
                 }
             }
         }
-        Some(_) => note(None, "`attrs` must be an object; dropped".into()),
+        Some(Attrs::Other) => note(None, "`attrs` must be an object; dropped".into()),
     }
     ParsedLine {
         line,
@@ -493,23 +500,30 @@ pub fn parse_line(bytes: &[u8], line: u64) -> ParsedLine {
 
 /// Reads one `{"type": …, "value": …}` entry; on failure, the type (when it
 /// was a valid name) and the message.
-fn identifier(entry: Value) -> Result<Identifier, (Option<String>, String)> {
-    let Value::Object(mut entry) = entry else {
+fn identifier(entry: raw::Entry<'_>) -> Result<Identifier, (Option<String>, String)> {
+    use raw::Scalar;
+
+    let raw::Entry::Object {
+        kind,
+        value,
+        channel,
+    } = entry
+    else {
         return Err((
             None,
             "an identifier must be an object with `type` and `value`".into(),
         ));
     };
-    let kind = match entry.remove("type") {
-        Some(Value::String(text)) => text
+    let kind = match kind {
+        Some(Scalar::Str(text)) => text
             .parse::<IdentifierKind>()
             .map_err(|error| (None, format!("identifier type `{}`: {error}", echo(&text))))?,
         _ => return Err((None, "an identifier needs a `type` string".into())),
     };
-    let value = match entry.remove("value") {
-        Some(Value::String(text)) => text,
+    let value = match value {
+        Some(Scalar::Str(text)) => text.into_owned(),
         // Warehouses export phone and card numbers as numbers.
-        Some(Value::Number(number)) => number.to_string(),
+        Some(Scalar::Number(number)) => number.to_string(),
         _ => {
             return Err((
                 Some(kind.as_str().to_owned()),
@@ -520,9 +534,9 @@ fn identifier(entry: Value) -> Result<Identifier, (Option<String>, String)> {
     let identifier = Identifier::new(kind, value);
     // An identifier's own `channel` qualifies a chat session; a bad one would
     // silently qualify it by the event's channel instead, so it is refused.
-    match entry.remove("channel") {
-        None | Some(Value::Null) => Ok(identifier),
-        Some(Value::String(text)) => match text.parse::<Channel>() {
+    match channel {
+        None | Some(Scalar::Null) => Ok(identifier),
+        Some(Scalar::Str(text)) => match text.parse::<Channel>() {
             Ok(channel) => Ok(identifier.with_channel(channel)),
             Err(error) => Err((
                 Some(identifier.kind().as_str().to_owned()),
