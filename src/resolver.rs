@@ -676,7 +676,16 @@ struct PrepareBuffers {
 /// for each event its range of them and its rejects.
 struct PreparedChunk {
     buffers: PrepareBuffers,
-    events: Vec<(std::ops::Range<usize>, Vec<Reject>)>,
+    events: Vec<PreparedEvent>,
+}
+
+/// One event of a [`PreparedChunk`].
+struct PreparedEvent {
+    /// The event id's key, or why the id is refused.
+    key: Result<IdentifierKey, Error>,
+    /// Its identifiers in the chunk's buffers.
+    pending: std::ops::Range<usize>,
+    rejects: Vec<Reject>,
 }
 
 /// How many events one thread of [`Resolver::observe_batch`] prepares at a
@@ -898,16 +907,20 @@ impl Resolver {
             events: prepared,
         } in parts
         {
-            for (range, rejects) in prepared {
+            for PreparedEvent {
+                key,
+                pending,
+                rejects,
+            } in prepared
+            {
                 let Some(event) = events.next() else {
                     unreachable!("one preparation per event");
                 };
-                let outcome = check_event_id(event.id()).and_then(|()| {
-                    let event_key = self.hasher.event(event.id());
+                let outcome = key.and_then(|event_key| {
                     self.apply(
                         event,
                         event_key,
-                        &mut buffers.pending[range],
+                        &mut buffers.pending[pending],
                         &buffers.values,
                         rejects,
                         scratch,
@@ -937,19 +950,23 @@ impl<'env> Preparer<'env> {
     }
 
     /// Prepares every event of `events` into one set of buffers: each
-    /// event's range of pending identifiers and its rejects.
+    /// event's id key, range of pending identifiers and rejects.
     fn prepare_all(self, events: &[Event]) -> PreparedChunk {
         let mut buffers = PrepareBuffers::default();
         let prepared = events
             .iter()
             .map(|event| {
                 let start = buffers.pending.len();
-                let rejects = if event_id_problem(event.id()).is_some() {
-                    Vec::new()
-                } else {
-                    self.prepare(event, &mut buffers)
+                let key = check_event_id(event.id()).map(|()| self.hasher.event(event.id()));
+                let rejects = match key {
+                    Ok(_) => self.prepare(event, &mut buffers),
+                    Err(_) => Vec::new(),
                 };
-                (start..buffers.pending.len(), rejects)
+                PreparedEvent {
+                    key,
+                    pending: start..buffers.pending.len(),
+                    rejects,
+                }
             })
             .collect();
         PreparedChunk {
