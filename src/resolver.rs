@@ -656,7 +656,18 @@ pub(crate) struct Pending {
     pub(crate) index: u32,
     /// Range of the normalized value in [`PrepareBuffers::values`].
     pub(crate) value: std::ops::Range<usize>,
+    /// The identifier's node, when a look-ahead found it already (nodes
+    /// are never removed while events are applied, so a found node stays
+    /// right; one not found yet may be created by an earlier event).
+    known_node: Option<u32>,
 }
+
+/// How many identifiers ahead [`Resolver::observe_batch`] looks up in one
+/// tight loop. Each lookup is a cache miss or two at millions of
+/// identifiers; looked up together, the misses overlap instead of each
+/// stalling linking in turn. A few events' worth: what they bring into the
+/// cache must still be there when they are linked.
+const LOOK_AHEAD: usize = 48;
 
 /// Kind number of a custom kind not interned yet.
 const UNINTERNED: u16 = u16::MAX - 2;
@@ -907,6 +918,7 @@ impl Resolver {
             events: prepared,
         } in parts
         {
+            let mut looked_up = 0;
             for PreparedEvent {
                 key,
                 pending,
@@ -916,6 +928,15 @@ impl Resolver {
                 let Some(event) = events.next() else {
                     unreachable!("one preparation per event");
                 };
+                if pending.end > looked_up {
+                    let end =
+                        (pending.start + LOOK_AHEAD.max(pending.len())).min(buffers.pending.len());
+                    let ahead = &mut buffers.pending[pending.start..end];
+                    for identifier in ahead.iter_mut() {
+                        identifier.known_node = self.nodes.find_key(identifier.key);
+                    }
+                    looked_up = pending.start + ahead.len();
+                }
                 let outcome = key.and_then(|event_key| {
                     self.apply(
                         event,
@@ -1036,6 +1057,7 @@ impl<'env> Preparer<'env> {
                 kind,
                 index: index as u32,
                 value: start..buffers.values.len(),
+                known_node: None,
             });
         }
         if !self.config.keep_values {
@@ -1135,7 +1157,9 @@ impl Resolver {
         let mut held_back: Vec<(u32, usize, u32)> = Vec::new();
         let mut generic_seen: Vec<u32> = Vec::new();
         for pending in pending.iter() {
-            let existing = self.nodes.find_key(pending.key);
+            let existing = pending
+                .known_node
+                .or_else(|| self.nodes.find_key(pending.key));
             if let Some(node) = existing {
                 if self.generic.contains_key(&node) {
                     // A generic value links nothing; it only keeps the
@@ -2016,7 +2040,13 @@ mod tests {
                         1_000 * ((n * 7_919) % 5_000) as i64,
                     ))
                     .with_identifier(Identifier::email(format!(" P{}@Example.com", n % 3_000)))
-                    .with_identifier(Identifier::cookie(format!("ck_{}", n % 4_001)));
+                    .with_identifier(Identifier::cookie(format!("ck_{}", n % 4_001)))
+                    // New to the resolver and met again a moment later, in
+                    // the same look-ahead.
+                    .with_identifier(Identifier::chat_session(
+                        Channel::Chat,
+                        format!("near_{}", n / 3),
+                    ));
                 if n % 5 == 0 {
                     event =
                         event.with_identifier(Identifier::phone(format!("06-{:08}", n % 2_000)));
