@@ -934,6 +934,11 @@ impl Resolver {
                     let ahead = &mut buffers.pending[pending.start..end];
                     for identifier in ahead.iter_mut() {
                         identifier.known_node = self.nodes.find_key(identifier.key);
+                        if let Some(node) = identifier.known_node {
+                            // Brings the set's root and profile into the cache.
+                            let root = self.nodes.sets.find_root(node);
+                            std::hint::black_box(self.profiles.get(&root));
+                        }
                     }
                     looked_up = pending.start + ahead.len();
                 }
