@@ -2,7 +2,7 @@
 //! with known ground truth, for trying and timing the `resolve` example.
 //!
 //! ```text
-//! cargo run --release --example generate -- [--events N | --people N] [--seed S] [--ids-per-event X] [--garbage] [--planted] [--replays] [--typos] [--truth FILE] > events.jsonl
+//! cargo run --release --example generate -- [--events N | --people N] [--seed S] [--ids-per-event X] [--garbage] [--planted] [--replays] [--typos] [--no-products] [--truth FILE] > events.jsonl
 //! ```
 //!
 //! `--events N` asks for about N events (people of five events on average);
@@ -16,6 +16,17 @@
 //! stays the same. A person has 6.6 identifiers on average, but a cookie
 //! or chat session is added only to an event without one: means above
 //! about 4.5 fall short (the mean reached is reported on stderr).
+//!
+//! Events carry products and orders, for journey metrics such as
+//! product-level ROPO (see the `journey_report` example): web and app page
+//! views, searches and carts (`add_to_cart`, a quarter of the page views),
+//! purchases and store returns name a `product` (`sku-0001` …
+//! `sku-0400`, mostly one of the 1 to 3 their person is interested in);
+//! purchases carry an `order_id`, web and app purchases an `order_value`
+//! too; a store return names the person's latest earlier order (online
+//! if they have one).
+//! `--no-products` leaves all of that out and writes what earlier versions
+//! wrote, byte for byte; products change nothing else either.
 //!
 //! `--garbage` adds junk values and lines that are not events. `--replays`
 //! repeats some lines later on. `--planted` adds shared values that wrongly
@@ -57,7 +68,7 @@ use std::str::FromStr;
 
 use generator::{Config, NearMiss, Role, Schedule, Typo};
 
-const USAGE: &str = "usage: generate [--events N | --people N] [--seed S] [--ids-per-event X] [--garbage] [--planted] [--replays] [--typos] [--truth FILE]
+const USAGE: &str = "usage: generate [--events N | --people N] [--seed S] [--ids-per-event X] [--garbage] [--planted] [--replays] [--typos] [--no-products] [--truth FILE]
 
   --events N         about N events (people of five events on average)
   --people N         N people instead (at most 4,000,000)
@@ -68,6 +79,7 @@ const USAGE: &str = "usage: generate [--events N | --people N] [--seed S] [--ids
   --replays          repeat some lines later on
   --typos            names, cities and postcodes in attrs; email typos, phone digit slips and
                      near-miss strangers, for evaluating fuzzy matching
+  --no-products      no products, carts and orders in the events (as before they existed)
   --truth FILE       write event_id<TAB>person per distinct event to FILE";
 
 fn main() -> ExitCode {
@@ -76,6 +88,7 @@ fn main() -> ExitCode {
     let mut truth_path = None;
     let mut ids_per_event = None;
     let mut typos = false;
+    let mut products = true;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let value = match arg.as_str() {
@@ -110,6 +123,10 @@ fn main() -> ExitCode {
                 typos = true;
                 Some(())
             }
+            "--no-products" => {
+                products = false;
+                Some(())
+            }
             "--help" | "-h" => {
                 println!("{USAGE}");
                 return ExitCode::SUCCESS;
@@ -138,6 +155,9 @@ fn main() -> ExitCode {
     };
     if typos {
         schedule = schedule.with_typos();
+    }
+    if products {
+        schedule = schedule.with_products();
     }
     match write(&config, &schedule, truth_path.as_deref()) {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,7 +2,9 @@
 //! messages, till receipts and a service call become one profile; a store
 //! kiosk that many customers log in on is caught as a shared value instead
 //! of gluing them together; and a family's shared address is forgotten on
-//! request.
+//! request. Journeys follow the resolver all along: the story ends with the
+//! customer's journey and the omnichannel metrics, with and without
+//! resolution.
 //!
 //! ```text
 //! cargo run --example quickstart
@@ -12,10 +14,11 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::BufReader;
 
+use idstitch::journey::{Journeys, MetricsConfig, Touchpoint};
 use idstitch::jsonl::{EventReader, RejectRecord};
 use idstitch::{
-    Change, ErrorKind, GenericValue, Identifier, IdentifierKey, IdentifierKind, ProfileId, Region,
-    Resolver, ResolverBuilder, ReviewItem, ReviewReason, SecretKey, SplitCause, Timestamp,
+    Change, ErrorKind, Event, GenericValue, Identifier, IdentifierKey, IdentifierKind, ProfileId,
+    Region, Resolver, ResolverBuilder, ReviewItem, ReviewReason, SecretKey, SplitCause, Timestamp,
 };
 
 const DATA: &str = concat!(
@@ -45,6 +48,10 @@ struct Story {
     changes: Vec<(String, Change)>,
     /// Links a limit held back, with the event that carried them.
     reviews: Vec<ReviewItem>,
+    /// The distinct events, for the journeys without resolution.
+    events: Vec<Event>,
+    /// Every profile's journey, following the resolver event by event.
+    journeys: Journeys<ProfileId>,
 }
 
 impl Story {
@@ -83,7 +90,7 @@ fn main() -> Result<()> {
         .default_region(Region::NL)
         .keep_values(true)
         .build();
-    let story = read(&mut resolver)?;
+    let mut story = read(&mut resolver)?;
 
     // A readable name for every identifier key (for merges and splits).
     let names: HashMap<IdentifierKey, String> = resolver
@@ -219,7 +226,7 @@ fn main() -> Result<()> {
     for value in &generic {
         show_shared_value(&resolver, &story, value)?;
     }
-    forget_the_family_address(&mut resolver, &story)?;
+    forget_the_family_address(&mut resolver, &mut story)?;
 
     println!("\nRejected values (the rest of each event was kept)");
     for reject in &story.rejects {
@@ -231,6 +238,52 @@ fn main() -> Result<()> {
             reject.error()
         );
     }
+    show_the_journey(&resolver, &story)
+}
+
+/// Jan's journey as the journeys kept it, and the metrics over everyone,
+/// with and without resolution.
+fn show_the_journey(resolver: &Resolver, story: &Story) -> Result<()> {
+    let jan = resolver
+        .lookup(&Identifier::email("jan.devries@example.com"))?
+        .ok_or("Jan is known")?;
+    let journey = story.journeys.journey(&jan).ok_or("Jan has a journey")?;
+    println!(
+        "\nThe journey of {} ({jan}), kept up to date as the profiles merged and split",
+        story.name_of(resolver, jan)
+    );
+    let text = |value: Option<&str>| value.unwrap_or("-").to_owned();
+    for touchpoint in journey.touchpoints() {
+        println!(
+            "  {}  {:<4} {:<12} {:<13} {}",
+            when(touchpoint.ts()),
+            touchpoint.event_id(),
+            text(touchpoint.channel().map(|c| c.as_str())),
+            text(touchpoint.kind()),
+            text(touchpoint.product()),
+        );
+    }
+    // The events no profile holds any more (forgotten) are left out on both sides.
+    let kept = story
+        .events
+        .iter()
+        .filter(|event| resolver.event_profile(event.id()).is_some());
+    let unresolved = Journeys::unresolved(MetricsConfig::default(), kept).metrics();
+    let resolved = story.journeys.metrics();
+    println!(
+        "Metrics (7-day window) with resolution: {} of {} offline purchases ROPO, {} reverse ROPO, \
+         {} of {} purchases chat-assisted, {} multichannel profiles; without: {}, {}, {}, {}",
+        resolved.ropo_purchases,
+        resolved.offline_purchases,
+        resolved.reverse_ropo_purchases,
+        resolved.chat_assisted_purchases,
+        resolved.purchases,
+        resolved.multichannel_profiles,
+        unresolved.ropo_purchases,
+        unresolved.reverse_ropo_purchases,
+        unresolved.chat_assisted_purchases,
+        unresolved.multichannel_profiles,
+    );
     Ok(())
 }
 
@@ -242,6 +295,8 @@ fn read(resolver: &mut Resolver) -> Result<Story> {
         rejects: Vec::new(),
         changes: Vec::new(),
         reviews: Vec::new(),
+        events: Vec::new(),
+        journeys: Journeys::new(MetricsConfig::default()),
     };
     for parsed in EventReader::new(BufReader::new(File::open(DATA)?)) {
         let parsed = parsed?;
@@ -257,12 +312,21 @@ fn read(resolver: &mut Resolver) -> Result<Story> {
         ));
         let id = event.id().to_owned();
         story.reviews.extend(outcome.reviews().iter().cloned());
+        // The journey of the event's profile as the event left it, then
+        // the changes it made: each moves the journeys it touches.
+        // (`Journeys::follow` does both, and drains the change log.)
+        if !outcome.is_replay() {
+            let touchpoint = Touchpoint::from_event(event);
+            story.journeys.extend([(outcome.profile(), touchpoint)]);
+        }
         for change in resolver.drain_changes() {
+            story.journeys.apply_change(&change, resolver);
             story.changes.push((id.clone(), change));
         }
         if outcome.is_replay() {
             continue;
         }
+        story.events.push(event.clone());
         let text = |s: Option<&str>| s.unwrap_or("-").to_owned();
         let keys = event
             .identifiers()
@@ -391,7 +455,7 @@ fn show_shared_value(resolver: &Resolver, story: &Story, value: &GenericValue) -
 
 /// Els Bakker asks that the address she shares with Piet be forgotten: the
 /// family profile splits, and replaying the events does not bring it back.
-fn forget_the_family_address(resolver: &mut Resolver, story: &Story) -> Result<()> {
+fn forget_the_family_address(resolver: &mut Resolver, story: &mut Story) -> Result<()> {
     const ADDRESS: &str = "bakker.thuis@ziggo.nl";
     let address = Identifier::email(ADDRESS);
     println!("\nForget: Els Bakker asks us to erase the family address {ADDRESS}");
@@ -402,6 +466,14 @@ fn forget_the_family_address(resolver: &mut Resolver, story: &Story) -> Result<(
         count(story.events_of(resolver, before).len(), "event")
     );
     let forgotten = resolver.forget(&address)?;
+    // The journeys follow: the split, and the event that carried only the
+    // address, which no profile holds any more.
+    if let Some(profile) = forgotten.profile() {
+        story.journeys.refresh(profile, resolver);
+    }
+    for change in resolver.drain_changes() {
+        story.journeys.apply_change(&change, resolver);
+    }
     let parts: Vec<ProfileId> = match forgotten.split() {
         Some(split) => split.parts().to_vec(),
         None => vec![before],
@@ -444,7 +516,6 @@ fn forget_the_family_address(resolver: &mut Resolver, story: &Story) -> Result<(
         erased.join(" "),
         count(forgotten.erased_events(), "event")
     );
-    let _ = resolver.drain_changes();
 
     // Replay the whole file: seen event ids change nothing.
     let profiles = resolver.profile_count();

@@ -370,6 +370,204 @@ fn quickstart_tells_the_story() {
         stdout.contains("line 15  e15  phone   the value is empty"),
         "{stdout}"
     );
+
+    // The story ends with Jan's journey as the journeys followed the
+    // resolver: the profile's events in time order, each with its channel
+    // and kind, the kiosk visit kept, nobody else's.
+    let followed = blocks
+        .iter()
+        .find(|block| block.starts_with("The journey of Jan de Vries"))
+        .expect("Jan's followed journey");
+    let touchpoints: Vec<Vec<&str>> = followed
+        .lines()
+        .skip(1)
+        .take_while(|line| line.starts_with("  "))
+        .map(|line| line.split_whitespace().collect())
+        .collect();
+    let ids: Vec<&str> = touchpoints.iter().map(|t| t[2]).collect();
+    assert_eq!(ids, journey, "{followed}");
+    let times: Vec<String> = touchpoints
+        .iter()
+        .map(|t| format!("{} {}", t[0], t[1]))
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{followed}");
+    for (id, channel, kind) in [
+        ("e2", "web", "search"),
+        ("e10", "whatsapp", "chat_message"),
+        ("e13", "store", "purchase"),
+        ("e25", "store", "loyalty_scan"),
+    ] {
+        assert!(
+            touchpoints.iter().any(|t| t[2..5] == [id, channel, kind]),
+            "{id} {channel} {kind} missing from\n{followed}"
+        );
+    }
+    // One line of metrics: Jan's and Aino's store purchases come after
+    // research on the web, which only resolution can see.
+    let metrics = followed
+        .lines()
+        .find(|line| line.starts_with("Metrics"))
+        .expect("a line of metrics");
+    assert!(
+        metrics.contains("2 of 2 offline purchases ROPO")
+            && metrics.ends_with("without: 0, 0, 0, 0"),
+        "{metrics}"
+    );
+}
+
+/// The `Against the true people` table of `journey_report --truth`: per
+/// row, (resolved, true, unresolved).
+fn truth_rows(stdout: &str) -> HashMap<String, (u64, u64, u64)> {
+    stdout
+        .lines()
+        .skip_while(|line| !line.starts_with("Against the true people"))
+        .skip(1)
+        .map(|line| {
+            let (label, cells) = line.split_at(26);
+            let numbers: Vec<u64> = cells
+                .split_whitespace()
+                .filter_map(|cell| cell.parse().ok())
+                .collect();
+            (
+                label.trim().to_owned(),
+                (numbers[0], numbers[1], numbers[2]),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn journey_report_shows_what_resolution_reveals() {
+    let dir = TempDir::new("journey_report");
+    let (json, svg) = (dir.path("metrics.json"), dir.path("journeys.svg"));
+    // The bundled quickstart data by default.
+    let output = run(
+        "journey_report",
+        &["--json", &json, "--svg", &svg],
+        b"",
+        &[],
+    );
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        stdout.starts_with("Journey metrics (window 7 days)"),
+        "{stdout}"
+    );
+    let row = |label: &str| {
+        stdout
+            .lines()
+            .find(|line| line.starts_with(label))
+            .unwrap_or_else(|| panic!("{label} missing from\n{stdout}"))
+            .split_whitespace()
+            .skip(label.split_whitespace().count())
+            .map(str::to_owned)
+            .collect::<Vec<String>>()
+    };
+    assert_eq!(row("Profiles"), ["14", "14"]);
+    assert_eq!(row("ROPO purchases"), ["2", "(100.0%)", "0", "(0.0%)"]);
+    assert!(
+        stdout
+            .contains("Input: 33 events, 0 replays, 0 refused events, 0 lines skipped, 2 rejected"),
+        "{stdout}"
+    );
+
+    let metrics: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    for key in [
+        "offline_purchases",
+        "ropo_purchases",
+        "ropo_rate",
+        "reverse_ropo_purchases",
+        "chat_assisted_purchases",
+        "multichannel_profiles",
+    ] {
+        assert!(metrics[key].is_number(), "{key} in {metrics}");
+        assert!(metrics["unresolved"][key].is_number(), "unresolved {key}");
+    }
+    assert_eq!(metrics["ropo_purchases"], 2);
+    assert_eq!(metrics["unresolved"]["ropo_purchases"], 0);
+    assert!(metrics.get("truth").is_none());
+    let chart = std::fs::read_to_string(&svg).unwrap();
+    assert!(chart.starts_with("<?xml") && chart.trim_end().ends_with("</svg>"));
+    assert!(chart.contains("Customer journeys: quickstart.jsonl"));
+
+    // Generated data with its truth, from stdin, with a 3-day window.
+    let data = common::generator::generate_from(
+        &common::generator::Schedule::new(&Config {
+            seed: 4,
+            people: 600,
+            planted: true,
+            ..Config::default()
+        })
+        .with_products(),
+    );
+    let truth: String = data
+        .event_ids
+        .iter()
+        .map(|id| format!("{id}\t{}\n", data.truth[id]))
+        .collect();
+    let truth_file = dir.file("truth.tsv", truth.as_bytes());
+    let output = run(
+        "journey_report",
+        &[
+            "--truth",
+            &truth_file,
+            "--window-days",
+            "3",
+            "--json",
+            &json,
+            "-",
+        ],
+        data.jsonl.as_bytes(),
+        &[],
+    );
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        stdout.starts_with("Journey metrics (window 3 days)"),
+        "{stdout}"
+    );
+    let rows = truth_rows(stdout);
+    let (_, people, _) = rows["Customers"];
+    assert_eq!(people, 600);
+    let (resolved, truth, unresolved) = rows["ROPO purchases"];
+    assert!(truth >= 10, "{stdout}");
+    assert!(resolved.abs_diff(truth) * 20 <= truth, "{stdout}");
+    assert!(unresolved < truth, "{stdout}");
+    let metrics: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(metrics["window_days"].as_f64(), Some(3.0));
+    assert_eq!(metrics["truth"]["ropo_purchases"], truth);
+    assert_eq!(metrics["ropo_purchases"], resolved);
+    assert_eq!(metrics["unresolved"]["ropo_purchases"], unresolved);
+}
+
+#[test]
+fn journey_report_refuses_bad_arguments() {
+    for args in [
+        &["--window-days", "0"][..],
+        &["--window-days", "a week"],
+        &["--json"],
+        &["--bogus"],
+        &["a.jsonl", "b.jsonl"],
+    ] {
+        let output = run("journey_report", args, b"", &[]);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&output.stderr).contains("usage: journey_report"),
+            "{args:?}"
+        );
+    }
+    let missing = run("journey_report", &["/nonexistent/events.jsonl"], b"", &[]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(text(&missing.stderr).contains("cannot open"));
+    let dir = TempDir::new("journey_report_truth");
+    let bad = dir.file("truth.tsv", b"e1 has no tab\n");
+    let output = run("journey_report", &["--truth", &bad], b"", &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("event_id<TAB>person"),
+        "{}",
+        text(&output.stderr)
+    );
 }
 
 #[test]

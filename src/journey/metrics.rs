@@ -368,6 +368,11 @@ pub(super) struct Totals {
 }
 
 impl Totals {
+    /// Touchpoints in all journeys.
+    pub(super) fn touchpoints(&self) -> u64 {
+        self.counts[Count::Touchpoints]
+    }
+
     pub(super) fn add(&mut self, contribution: &Contribution) {
         self.apply(contribution, true);
     }

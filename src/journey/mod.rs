@@ -9,8 +9,12 @@
 //! ([`Journeys::unresolved`]) keys each event by its first raw identifier
 //! ([`UnresolvedKey`]). [`Journeys`] keeps every customer's [`Journey`] in
 //! time order and follows merges and splits, recomputing only the journeys
-//! they touch; [`Journeys::metrics`] gives the [`Metrics`], and a [`Report`]
-//! puts both sides together as a table, JSON and an SVG chart.
+//! they touch: keyed by profile, [`Journeys::follow`] keeps them in step with
+//! a [`Resolver`](crate::Resolver) as events arrive and its profiles merge,
+//! get renamed or split ([`Journeys::apply_change`], [`Journeys::refresh`]
+//! after [`Resolver::forget`](crate::Resolver::forget)).
+//! [`Journeys::metrics`] gives the [`Metrics`], and a [`Report`] puts both
+//! sides together as a table, JSON and an SVG chart.
 //!
 //! ```
 //! use idstitch::journey::{Journeys, MetricsConfig, Touchpoint};
@@ -108,6 +112,7 @@
 //! so they always equal a recomputation from scratch.
 
 mod config;
+mod follow;
 mod metrics;
 mod report;
 mod svg;
@@ -425,8 +430,9 @@ impl<K: Eq + Hash + Clone> Journeys<K> {
     /// a journey is merged into it. Returns how many touchpoints moved
     /// (`0` when `from` has no journey).
     ///
-    /// After a resolver splits a profile, assign each touchpoint to
-    /// `resolver.event_profile(touchpoint.event_id())`.
+    /// To follow a resolver's splits, [`Journeys::refresh`] (or
+    /// [`Journeys::follow`]) assigns each touchpoint to the profile the
+    /// resolver has its event in.
     ///
     /// ```
     /// use idstitch::journey::{Journeys, MetricsConfig, Touchpoint};
@@ -482,6 +488,11 @@ impl<K: Eq + Hash + Clone> Journeys<K> {
         let removed = before - journey.len();
         self.put(customer.clone(), journey);
         removed
+    }
+
+    /// Touchpoints in all journeys.
+    fn touchpoint_count(&self) -> usize {
+        usize::try_from(self.totals.touchpoints()).unwrap_or(usize::MAX)
     }
 
     /// Takes `customer`'s journey out, its contribution out of the totals.

@@ -9,6 +9,8 @@ use super::touchpoint::Known;
 use super::*;
 use crate::identifier::{Channel, Identifier, IdentifierKind};
 use crate::key::SecretKey;
+use crate::profile::ProfileId;
+use crate::protect::Change;
 use crate::resolver::ResolverBuilder;
 use crate::time::Timestamp;
 
@@ -1116,4 +1118,172 @@ fn the_summary_table_and_json_show_both_sides() {
     assert_eq!(json["phase_reach"][0]["phase"], "awareness");
     assert_eq!(json["transitions"][0]["from"], "web");
     assert_eq!(json["transitions"][0]["to"], "store");
+}
+
+// ---- following a resolver ----
+
+/// Identifiers for following a resolver: three shared cookies (the kiosk
+/// pattern, which the resolver marks generic and splits off again), then
+/// emails, cards and cookies of their own.
+fn shared_pool(index: usize) -> Identifier {
+    match index {
+        0..3 => Identifier::cookie(format!("ck_kiosk_{index}")),
+        3..15 => Identifier::email(format!("person{}@shop.nl", index - 3)),
+        15..21 => Identifier::loyalty_card(format!("4471-{:04}", 1000 + index)),
+        _ => Identifier::cookie(format!("ck_person_{index}")),
+    }
+}
+
+const SHARED_POOL: usize = 26;
+
+#[derive(Debug, Clone)]
+enum FollowOp {
+    /// A new event: its touchpoint and its identifiers.
+    Observe(Spec, Vec<usize>),
+    /// An earlier event again, unchanged.
+    Replay(prop::sample::Index),
+    Forget(usize),
+    /// Bring the journeys up to date.
+    Follow,
+}
+
+fn follow_ops() -> impl Strategy<Value = Vec<FollowOp>> {
+    let one = prop_oneof![3 => 0..3usize, 5 => 3..21usize, 1 => 21..SHARED_POOL];
+    let ids = prop_oneof![
+        // A shared cookie with one person's email or card.
+        2 => (0..3usize, 3..21usize).prop_map(|(cookie, person)| vec![cookie, person]),
+        1 => prop::collection::vec(one, 0..=3),
+    ];
+    let op = prop_oneof![
+        12 => (spec(), ids).prop_map(|(spec, ids)| FollowOp::Observe(spec, ids)),
+        2 => any::<prop::sample::Index>().prop_map(FollowOp::Replay),
+        1 => (0..SHARED_POOL).prop_map(FollowOp::Forget),
+        3 => Just(FollowOp::Follow),
+    ];
+    prop::collection::vec(op, 0..=60)
+}
+
+fn sorted_by_profile(journeys: &Journeys<ProfileId>) -> Vec<(ProfileId, Journey)> {
+    let mut all: Vec<(ProfileId, Journey)> =
+        journeys.iter().map(|(k, j)| (*k, j.clone())).collect();
+    all.sort_by_key(|(k, _)| *k);
+    all
+}
+
+/// Runs `ops`, following the resolver incrementally; returns the journeys
+/// followed, the journeys rebuilt from scratch, and how many splits and
+/// merges the resolver made.
+fn follow_and_rebuild(
+    ops: &[FollowOp],
+) -> (Journeys<ProfileId>, Journeys<ProfileId>, usize, usize) {
+    let mut resolver = ResolverBuilder::new(SecretKey::derive("journey follow"))
+        .protection(crate::protect::Protection::default().default_generic_threshold(Some(2)))
+        .build();
+    let config = MetricsConfig::default();
+    let mut followed = Journeys::new(config.clone());
+    // Every event offered, first copy of each id first.
+    let mut sent: Vec<Event> = Vec::new();
+    // Observed since the last follow, with what the resolver said.
+    let mut pending: Vec<(Event, crate::resolver::Observation)> = Vec::new();
+    let (mut splits, mut merges) = (0, 0);
+    let mut count = |changes: &[Change]| {
+        for change in changes {
+            match change {
+                Change::Split(_) => splits += 1,
+                Change::Merged(_) => merges += 1,
+                _ => {}
+            }
+        }
+    };
+    for op in ops {
+        match op {
+            FollowOp::Observe(spec, ids) => {
+                let touchpoint = build(sent.len(), *spec);
+                let mut event = Event::new(touchpoint.event_id());
+                if let Some(ts) = touchpoint.ts() {
+                    event = event.with_ts(ts);
+                }
+                if let Some(channel) = touchpoint.channel() {
+                    event = event.with_channel(channel.clone());
+                }
+                if let Some(kind) = touchpoint.kind() {
+                    event = event.with_kind(kind);
+                }
+                if let Some(product) = touchpoint.product() {
+                    event = event.with_attr("product", product);
+                }
+                for &id in ids {
+                    event = event.with_identifier(shared_pool(id));
+                }
+                if let Ok(observation) = resolver.observe(&event) {
+                    pending.push((event.clone(), observation));
+                }
+                sent.push(event);
+            }
+            FollowOp::Replay(index) => {
+                if !sent.is_empty() {
+                    let event = sent[index.index(sent.len())].clone();
+                    if let Ok(observation) = resolver.observe(&event) {
+                        assert!(observation.is_replay());
+                        pending.push((event, observation));
+                    }
+                }
+            }
+            FollowOp::Forget(id) => {
+                count(resolver.changes());
+                followed.follow(&mut resolver, pending.iter().map(|(e, o)| (e, o)));
+                pending.clear();
+                let forgotten = resolver.forget(&shared_pool(*id)).unwrap();
+                if let Some(profile) = forgotten.profile() {
+                    followed.refresh(profile, &resolver);
+                }
+            }
+            FollowOp::Follow => {
+                count(resolver.changes());
+                followed.follow(&mut resolver, pending.iter().map(|(e, o)| (e, o)));
+                pending.clear();
+            }
+        }
+    }
+    count(resolver.changes());
+    followed.follow(&mut resolver, pending.iter().map(|(e, o)| (e, o)));
+    let rebuilt = Journeys::from_events(config, &sent, |event| resolver.event_profile(event.id()));
+    (followed, rebuilt, splits, merges)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn followed_journeys_equal_journeys_rebuilt_from_scratch(ops in follow_ops()) {
+        let (followed, rebuilt, _, _) = follow_and_rebuild(&ops);
+        prop_assert_eq!(sorted_by_profile(&followed), sorted_by_profile(&rebuilt));
+        prop_assert_eq!(followed.metrics(), rebuilt.metrics());
+    }
+}
+
+/// The property above is only worth something if its cases split and merge
+/// profiles; this pins that the generated cases do.
+#[test]
+fn following_cases_split_and_merge_profiles() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, TestRng, TestRunner};
+
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::deterministic_rng(proptest::test_runner::RngAlgorithm::ChaCha),
+    );
+    let (mut splits, mut merges, mut cases_with_splits) = (0, 0, 0);
+    for _ in 0..64 {
+        let ops = follow_ops().new_tree(&mut runner).unwrap().current();
+        let (followed, rebuilt, s, m) = follow_and_rebuild(&ops);
+        assert_eq!(sorted_by_profile(&followed), sorted_by_profile(&rebuilt));
+        splits += s;
+        merges += m;
+        cases_with_splits += usize::from(s > 0);
+    }
+    assert!(
+        cases_with_splits >= 8 && merges >= 64,
+        "{cases_with_splits} cases with splits, {splits} splits, {merges} merges"
+    );
 }

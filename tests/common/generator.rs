@@ -162,6 +162,10 @@ const ATTRS: u64 = 0x4154_5452_5321_2121;
 const TYPO: u64 = 0x5459_504F_5321_2121;
 /// Typo mode: which pairs of people are near-miss strangers ("NEARMISS").
 const NEAR: u64 = 0x4E45_4152_4D49_5353;
+/// Products: a person's interests, then each event's product ("PRODUCTS").
+const PRODUCT: u64 = 0x5052_4F44_5543_5453;
+/// Products: each purchase's order id ("ORDERID!").
+const ORDER: u64 = 0x4F52_4445_5249_4421;
 
 /// The most people [`Schedule::new`] accepts: below it, phone numbers are
 /// distinct per person (see [`Person::new`]).
@@ -473,6 +477,8 @@ pub(crate) struct Schedule {
     replays: Vec<(usize, usize)>,
     /// Typo mode (see [`Schedule::with_typos`]).
     typos: bool,
+    /// Products and orders (see [`Schedule::with_products`]).
+    products: bool,
 }
 
 impl Schedule {
@@ -541,6 +547,7 @@ impl Schedule {
             broken: Vec::new(),
             replays: Vec::new(),
             typos: false,
+            products: false,
         };
         schedule.extras();
         schedule
@@ -558,6 +565,31 @@ impl Schedule {
     pub(crate) fn with_typos(mut self) -> Self {
         self.typos = true;
         self
+    }
+
+    /// The same data set with products and orders, for journey metrics
+    /// such as product-level ROPO: web and app page views and searches,
+    /// and purchases and store returns, carry a `product` (`sku-0001` to
+    /// `sku-0400`); about a quarter of the page views become `add_to_cart`;
+    /// purchases carry an `order_id`, and web and app purchases an
+    /// `order_value` too (store events have one already); a store return
+    /// brings back the person's latest earlier online order, else their
+    /// latest store order, with its `order_id` and product, when they have
+    /// one.
+    ///
+    /// Each person is interested in 1 to 3 products; 80 % of their
+    /// research and purchases concern one of those, the rest any product.
+    /// Products only ever add attributes and turn page views into carts,
+    /// from streams of their own: identifiers, ids, times and the truth
+    /// are the same as without, and so is every other byte of an event.
+    pub(crate) fn with_products(mut self) -> Self {
+        self.products = true;
+        self
+    }
+
+    /// Whether the schedule writes products and orders.
+    pub(crate) fn products(&self) -> bool {
+        self.products
     }
 
     /// Whether the schedule writes in typo mode.
@@ -1375,6 +1407,102 @@ fn decide(person: &Person, chosen: &Chosen, rng: &mut Rng) -> Decision {
     }
 }
 
+/// Products a catalogue holds (see [`Schedule::with_products`]).
+const CATALOGUE: usize = 400;
+
+/// The product, order and kind of one event with products on.
+struct Goods {
+    /// The kind written: the decision's, or `add_to_cart` for a page view.
+    kind: &'static str,
+    /// Index in the catalogue.
+    product: Option<u32>,
+    /// The order id's 48 bits.
+    order: Option<u64>,
+    /// An online purchase's value, in euros and cents.
+    value: Option<(u32, u32)>,
+}
+
+impl Goods {
+    /// What person `p`'s step `step` concerns, given its `decision` and
+    /// the identifiers of the person's earlier events; `None` for events
+    /// about no product (logins, scans, chats, calls, mail).
+    fn of(
+        seed: u64,
+        p: usize,
+        step: usize,
+        decision: &Decision,
+        person: &Person,
+        history: &[Chosen],
+    ) -> Option<Goods> {
+        let online = matches!(decision.channel, "web" | "app");
+        let mut goods = Goods {
+            kind: decision.kind,
+            product: None,
+            order: None,
+            value: None,
+        };
+        match (decision.kind, online) {
+            ("page_view" | "search", true) => {
+                let mut rng = stream(seed, PRODUCT, p, step + 1);
+                goods.product = Some(product_of(seed, p, &mut rng));
+                if decision.kind == "page_view" && rng.chance(0.25) {
+                    goods.kind = "add_to_cart";
+                }
+            }
+            ("purchase", _) => {
+                let mut rng = stream(seed, PRODUCT, p, step + 1);
+                goods.product = Some(product_of(seed, p, &mut rng));
+                goods.order = Some(order_of(seed, p, step));
+                if online {
+                    goods.value = Some((rng.range(5, 400) as u32, rng.below(100) as u32));
+                }
+            }
+            ("return", false) => {
+                // The latest earlier online order, else the latest in store:
+                // its id and product.
+                let mut bought = None;
+                for s in (0..step).rev() {
+                    let earlier = decide(person, &history[s], &mut stream(seed, EVENT, p, s));
+                    if earlier.kind == "purchase" {
+                        bought.get_or_insert(s);
+                        if matches!(earlier.channel, "web" | "app") {
+                            bought = Some(s);
+                            break;
+                        }
+                    }
+                }
+                let mut rng = stream(seed, PRODUCT, p, bought.unwrap_or(step) + 1);
+                goods.product = Some(product_of(seed, p, &mut rng));
+                goods.order = bought.map(|s| order_of(seed, p, s));
+            }
+            _ => return None,
+        }
+        Some(goods)
+    }
+}
+
+/// The product of an event of person `p`, drawn from the event's `rng`:
+/// mostly one of the person's 1 to 3 interests.
+fn product_of(seed: u64, p: usize, rng: &mut Rng) -> u32 {
+    if rng.chance(0.8) {
+        let mut interests = stream(seed, PRODUCT, p, 0);
+        let count = interests.range(1, 3);
+        let pick = rng.below(count);
+        for _ in 0..pick {
+            interests.below(CATALOGUE);
+        }
+        interests.below(CATALOGUE) as u32
+    } else {
+        rng.below(CATALOGUE) as u32
+    }
+}
+
+/// The order id of person `p`'s purchase at `step`: 48 random bits, the
+/// same wherever the order is named.
+fn order_of(seed: u64, p: usize, step: usize) -> u64 {
+    stream(seed, ORDER, p, step).next_u64() >> 16
+}
+
 /// Writes events one after the other into a [`Chunk`].
 #[derive(Default)]
 struct Render {
@@ -1383,6 +1511,8 @@ struct Render {
     value: String,
     /// Junk values in the event being written.
     junk: usize,
+    /// The identifiers of the person's earlier events, with products on.
+    history: Vec<Chosen>,
 }
 
 impl Render {
@@ -1422,8 +1552,12 @@ impl Render {
         let mut chosen = walk.step();
         // Bit `i` set: `person.ids[i]` is on an earlier event.
         let mut earlier = 0u16;
+        self.history.clear();
         for _ in 0..step {
             earlier |= chosen.bits();
+            if schedule.products {
+                self.history.push(chosen);
+            }
             chosen = walk.step();
         }
         let home = schedule.typos.then(|| Home::of(config, p, &person));
@@ -1435,8 +1569,12 @@ impl Render {
         }
         let mut rng = stream(config.seed, EVENT, p, step);
         let decision = decide(&person, &chosen, &mut rng);
+        let goods = schedule
+            .products
+            .then(|| Goods::of(config.seed, p, step, &decision, &person, &self.history))
+            .flatten();
         if let Some(channel) = decision.written {
-            self.channel(channel, decision.kind);
+            self.channel(channel, goods.as_ref().map_or(decision.kind, |g| g.kind));
         }
         self.out.text.push_str(r#","identifiers":["#);
         // The country of a phone written in national format, unless NL.
@@ -1512,7 +1650,7 @@ impl Render {
                 rng,
             }
         });
-        self.attrs(country, store, place);
+        self.attrs(country, store, goods.as_ref(), place);
         self.out.text.push('}');
         self.done(p);
     }
@@ -1599,7 +1737,7 @@ impl Render {
             postcode: !email || half,
             rng: stream(schedule.config.seed, ATTRS, p, step),
         };
-        self.attrs(country, None, Some(place));
+        self.attrs(country, None, None, Some(place));
         self.out.text.push('}');
         self.done(p);
     }
@@ -1686,10 +1824,12 @@ impl Render {
         &mut self,
         country: Option<Country>,
         store: Option<(usize, usize, usize)>,
+        goods: Option<&Goods>,
         place: Option<Place<'_>>,
     ) {
         let place = place.filter(|place| place.name || place.city || place.postcode);
-        if country.is_none() && store.is_none() && place.is_none() {
+        let goods = goods.filter(|goods| goods.product.is_some());
+        if country.is_none() && store.is_none() && goods.is_none() && place.is_none() {
             return;
         }
         self.out.text.push_str(r#","attrs":{"#);
@@ -1711,6 +1851,27 @@ impl Render {
             self.out.text.push('.');
             push_padded(&mut self.out.text, cents as u64, 2);
             self.out.text.push('"');
+        }
+        if let Some(goods) = goods {
+            if let Some(product) = goods.product {
+                self.value.clear();
+                self.value.push_str("sku-");
+                push_padded(&mut self.value, u64::from(product) + 1, 4);
+                self.attr("product");
+            }
+            if let Some(order) = goods.order {
+                self.value.clear();
+                self.value.push('o');
+                push_hex(&mut self.value, order, 12);
+                self.attr("order_id");
+            }
+            if let Some((euros, cents)) = goods.value {
+                self.value.clear();
+                push_int(&mut self.value, u64::from(euros));
+                self.value.push('.');
+                push_padded(&mut self.value, u64::from(cents), 2);
+                self.attr("order_value");
+            }
         }
         if let Some(mut place) = place {
             let home = place.home;
@@ -3302,4 +3463,115 @@ fn timestamps_follow_the_calendar() {
     assert_eq!(at(306 * DAY + 58 * DAY), "2027-02-28T00:00:00Z");
     assert_eq!(at(306 * DAY + 59 * DAY), "2027-03-01T00:00:00Z");
     assert_eq!(at(730 * DAY), "2028-02-29T00:00:00Z");
+}
+
+#[test]
+fn products_add_attributes_and_change_nothing_else() {
+    use serde_json::Value;
+
+    let config = Config {
+        seed: 5,
+        people: 1000,
+        garbage: true,
+        planted: true,
+        ..Config::default()
+    };
+    let plain = generate(&config);
+    let with = generate_from(&Schedule::new(&config).with_products());
+    assert_eq!(
+        with.jsonl,
+        generate_from(&Schedule::new(&config).with_products()).jsonl
+    );
+    assert_eq!(plain.truth, with.truth);
+    assert_eq!(plain.event_ids, with.event_ids);
+    assert_eq!(plain.raw_values, with.raw_values);
+    assert_eq!(plain.jsonl.lines().count(), with.jsonl.lines().count());
+
+    // Order id → (person, online) of each purchase; store returns to check after.
+    let mut orders: HashMap<String, (usize, bool)> = HashMap::new();
+    let mut returns: Vec<(usize, Option<String>)> = Vec::new();
+    let (mut carts, mut research) = (0, 0);
+    for (before, after) in plain.jsonl.lines().zip(with.jsonl.lines()) {
+        let (Ok(before), Ok(after)) = (
+            serde_json::from_str::<Value>(before),
+            serde_json::from_str::<Value>(after),
+        ) else {
+            assert_eq!(before, after, "a line that is not an event stays as it is");
+            continue;
+        };
+        let person = after["id"]
+            .as_str()
+            .and_then(|id| with.truth.get(id).copied());
+        let channel = after["channel"].as_str().unwrap_or("");
+        let kind = after["kind"].as_str().unwrap_or("");
+        let attrs = after["attrs"].as_object().cloned().unwrap_or_default();
+        let product = attrs.get("product").and_then(Value::as_str);
+        let order = attrs.get("order_id").and_then(Value::as_str);
+        // Removing what products add gives the line without them.
+        let mut stripped = after.clone();
+        if kind == "add_to_cart" {
+            stripped["kind"] = "page_view".into();
+            carts += 1;
+        }
+        if let Some(attrs) = stripped.get_mut("attrs").and_then(Value::as_object_mut) {
+            attrs.remove("product");
+            attrs.remove("order_id");
+            if !before["attrs"]
+                .as_object()
+                .is_some_and(|a| a.contains_key("order_value"))
+            {
+                attrs.remove("order_value");
+            }
+            if attrs.is_empty() {
+                stripped.as_object_mut().unwrap().remove("attrs");
+            }
+        }
+        assert_eq!(before, stripped);
+
+        let online = matches!(channel, "web" | "app");
+        match kind {
+            "page_view" | "search" | "add_to_cart" if online => {
+                research += 1;
+                assert!(product.is_some_and(|p| p.starts_with("sku-")), "{after}");
+            }
+            "purchase" => {
+                assert!(product.is_some(), "{after}");
+                let order = order.expect("a purchase has an order id").to_owned();
+                assert!(attrs.contains_key("order_value"), "{after}");
+                let known = orders.insert(order, (person.unwrap(), online));
+                assert!(known.is_none(), "order ids are unique");
+            }
+            "return" if channel == "store" => {
+                assert!(product.is_some(), "{after}");
+                returns.push((person.unwrap(), order.map(str::to_owned)));
+            }
+            // Neither channel nor kind written: a purchase or a return.
+            _ if channel.is_empty() => {
+                if let Some(order) = order {
+                    orders
+                        .entry(order.to_owned())
+                        .or_insert((person.unwrap(), false));
+                }
+            }
+            _ => assert!(product.is_none() && order.is_none(), "{after}"),
+        }
+    }
+    assert!(
+        research > 150 && carts > 20,
+        "{research} research, {carts} carts"
+    );
+    // A return brings back an earlier order of the same person.
+    let mut of_online = 0;
+    for (person, order) in &returns {
+        let Some(order) = order else { continue };
+        let (buyer, online) = orders[order];
+        assert_eq!(buyer, *person);
+        of_online += usize::from(online);
+    }
+    let with_order = returns.iter().filter(|(_, o)| o.is_some()).count();
+    assert!(
+        of_online >= 5 && with_order >= 40,
+        "{of_online} store returns of online orders, {with_order} with an order, {} returns",
+        returns.len()
+    );
 }
