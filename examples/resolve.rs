@@ -233,8 +233,10 @@ fn run() -> Result<(), Failure> {
         return Ok(());
     };
     let start = Instant::now();
-    let mut builder =
-        ResolverBuilder::new(secret(&options.secret_env)?).keep_values(!options.hashed);
+    // Profiles are written once at the end, so no change log is kept.
+    let mut builder = ResolverBuilder::new(secret(&options.secret_env)?)
+        .keep_values(!options.hashed)
+        .change_log(false);
     if let Some(region) = options.region {
         builder = builder.default_region(region);
     }
