@@ -15,9 +15,14 @@
 //!    default path (evidence and default protection): `observe` over every
 //!    event, with resident memory read from `/proc/self/status` around it;
 //! 3. `lookup` latency on the warm default resolver: 100,000 known
-//!    identifiers, each call timed on its own.
+//!    identifiers, each call timed on its own;
+//! 4. at sizes up to 1,000,000 events only (it holds every record's values
+//!    and blocking keys, and the default run should stay short), the fuzzy
+//!    path: the default path with the built-in fuzzy rules
+//!    (`FuzzyConfig::default()`) over the same events, and its throughput
+//!    against the default path's (issue 5: within 3x).
 //!
-//! Each of the three stages runs in a fresh process (this binary, started
+//! Each stage runs in a fresh process (this binary, started
 //! again with `IDSTITCH_SCALE_STAGE` set) that rebuilds the same seeded
 //! events: memory that one stage freed and the allocator kept would
 //! otherwise be reused by the next resolver and hide its growth. The
@@ -26,6 +31,7 @@
 //! ```text
 //! IDSTITCH_SCALE_SIZES=100000,1000000 cargo bench --bench scale
 //! IDSTITCH_SCALE_IDS_PER_EVENT=4 cargo bench --bench scale
+//! IDSTITCH_SCALE_SIZES=1000000 cargo bench --bench scale   # fuzzy included
 //! ```
 
 use std::collections::HashMap;
@@ -35,6 +41,7 @@ use std::io::{BufRead, BufReader, Write as _};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use idstitch::fuzzy::FuzzyConfig;
 use idstitch::jsonl::parse_line;
 use idstitch::{Event, Identifier, Protection, Region, Resolver, ResolverBuilder, SecretKey};
 use petgraph::unionfind::UnionFind;
@@ -51,7 +58,8 @@ const SIZES_VAR: &str = "IDSTITCH_SCALE_SIZES";
 /// The targets assume about three identifiers per event.
 const DEFAULT_IDS_PER_EVENT: f64 = 3.0;
 const IDS_PER_EVENT_VAR: &str = "IDSTITCH_SCALE_IDS_PER_EVENT";
-/// Set on the child processes only: `floor:SIZE`, `fast:SIZE` or `evidence:SIZE`.
+/// Set on the child processes only: `floor:SIZE`, `fast:SIZE`,
+/// `evidence:SIZE` or `fuzzy:SIZE`.
 const STAGE_VAR: &str = "IDSTITCH_SCALE_STAGE";
 /// Marks the line a stage hands its numbers back on.
 const RESULT: &str = "@result";
@@ -60,6 +68,8 @@ const SEED: u64 = 0x5CA1_E000;
 const MEAN_EVENTS: usize = 5;
 const LOOKUPS: usize = 100_000;
 const FLOOR_RUNS: usize = 5;
+/// The fuzzy stage runs at sizes up to this one.
+const FUZZY_MAX_SIZE: usize = 1_000_000;
 
 fn main() {
     match std::env::var(STAGE_VAR) {
@@ -93,7 +103,12 @@ fn run_all() {
             continue;
         };
         let floor = Duration::from_nanos(floor.get("nanos"));
-        for path in ["fast", "evidence"] {
+        let paths: &[&'static str] = if size <= FUZZY_MAX_SIZE {
+            &["fast", "evidence", "fuzzy"]
+        } else {
+            &["fast", "evidence"]
+        };
+        for &path in paths {
             let Some(result) = spawn_stage(path, size) else {
                 continue;
             };
@@ -120,6 +135,17 @@ fn run_all() {
                 row.observe.as_secs_f64(),
                 floor.as_secs_f64(),
             );
+            let evidence = rows
+                .iter()
+                .find(|other: &&Row| other.size == size && other.path == "evidence");
+            if let (Some(evidence), "fuzzy") = (evidence, path) {
+                println!(
+                    "  vs evidence: fuzzy observe takes {:.2}x the default path ({} / {} events/s)",
+                    row.observe.as_secs_f64() / evidence.observe.as_secs_f64(),
+                    thousands(row.events_per_sec() as u64),
+                    thousands(evidence.events_per_sec() as u64),
+                );
+            }
             rows.push(row);
         }
     }
@@ -190,6 +216,7 @@ fn run_stage(spec: &str) {
         "evidence" => {
             println!("evidence path (the default): keep_evidence(true), Protection::default()")
         }
+        "fuzzy" => println!("fuzzy path: the evidence path plus FuzzyConfig::default()"),
         _ => panic!("{STAGE_VAR}: unknown stage {stage:?}"),
     }
     println!("  load average at start: {}", load_average());
@@ -214,8 +241,8 @@ fn run_stage(spec: &str) {
         println!("{RESULT} nanos={}", elapsed.as_nanos());
         return;
     }
-    let keep_evidence = stage == "evidence";
-    let builder = ResolverBuilder::new(SecretKey::derive("scale bench"))
+    let keep_evidence = stage != "fast";
+    let mut builder = ResolverBuilder::new(SecretKey::derive("scale bench"))
         .default_region(Region::NL)
         .keep_evidence(keep_evidence)
         .protection(if keep_evidence {
@@ -223,7 +250,22 @@ fn run_stage(spec: &str) {
         } else {
             Protection::none()
         });
+    if stage == "fuzzy" {
+        builder = builder.fuzzy(FuzzyConfig::default());
+    }
     let (measured, resolver) = measure(builder, &events);
+    if let Some(stats) = resolver.fuzzy_stats() {
+        println!(
+            "  fuzzy: {} comparisons ({:.3} per event), at most {} for one event, {} events reached the cap; {} records and {} postings indexed; {} for review",
+            thousands(stats.comparisons),
+            stats.comparisons as f64 / events.len() as f64,
+            stats.most_comparisons,
+            thousands(stats.capped),
+            thousands(stats.indexed as u64),
+            thousands(stats.postings as u64),
+            thousands(resolver.review_queue().len() as u64),
+        );
+    }
     let mut line = format!(
         "{RESULT} nanos={} identifiers={identifiers} growth_kib={} distinct={} profiles={}",
         measured.elapsed.as_nanos(),
@@ -231,7 +273,7 @@ fn run_stage(spec: &str) {
         measured.distinct,
         measured.profiles,
     );
-    if keep_evidence {
+    if stage == "evidence" {
         let [p50, p99, p999] = lookups(&resolver, &events);
         write!(
             line,
@@ -665,7 +707,7 @@ fn summary(rows: &[Row]) {
                 .map_or("-".into(), |[a, b, c]| format!("{a}/{b}/{c} ns")),
         );
     }
-    for path in ["fast", "evidence"] {
+    for path in ["fast", "evidence", "fuzzy"] {
         let of_path: Vec<&Row> = rows.iter().filter(|row| row.path == path).collect();
         let smallest = of_path.iter().min_by_key(|row| row.size);
         let largest = of_path.iter().max_by_key(|row| row.size);

@@ -241,9 +241,14 @@ const TYPOS: &[(&str, &str)] = &[
 /// So with the default thresholds a known domain typo merges, a single slip
 /// backed by name and place merges, and the rest are suggested for review.
 ///
-/// Blocking: the local part with each byte deleted in turn (and whole), with
-/// the domain meant; and the local part with the first byte, and with the
-/// last three bytes, of the domain. Every pair the rule scores shares a key.
+/// Blocking: the local part whole with the domain meant; when it is 6 bytes
+/// or longer, also with each byte that is not a digit deleted in turn (a
+/// slip touching a digit or a shorter local part never scores, so those
+/// deletions would only find pairs to refuse); and, when the domain is 7
+/// bytes or longer and the local part could match at a near domain, the
+/// local part with the first byte, and with the last three bytes, of the
+/// domain. So `jan.devries12@gmail.com` has 13 keys. Every pair the rule
+/// scores shares a key.
 ///
 /// ```
 /// use idstitch::IdentifierKind;
@@ -334,10 +339,53 @@ struct DomainTable {
     typos: Vec<(Box<str>, u32)>,
     /// Every domain of the table.
     exact: HashMap<Box<str>, Known>,
-    /// The keys of each real domain with one byte deleted (and whole): the
-    /// real domains that may be one edit from a domain not in the table.
-    near: HashMap<BlockKey, Vec<u32>>,
-    longest: usize,
+    /// Length and first and last two bytes of each real domain, in
+    /// `real`'s order, which rule out most of the table in a few
+    /// instructions per entry (see [`DomainTable::nearest`]).
+    sketches: Vec<Sketch>,
+    /// The real domains by their first byte and by their second (256 lists
+    /// each), and those shorter than two bytes: a domain one edit from a
+    /// real one shares a byte among the first two (see [`ends_meet`]).
+    by_first: Vec<Vec<u32>>,
+    by_second: Vec<Vec<u32>>,
+    short: Vec<u32>,
+}
+
+/// What [`DomainTable::nearest`] checks before comparing two domains: the
+/// length, the first two bytes and the last two (from the end).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Sketch {
+    len: usize,
+    head: [Option<u8>; 2],
+    tail: [Option<u8>; 2],
+}
+
+impl Sketch {
+    fn of(bytes: &[u8]) -> Sketch {
+        let back = |at: usize| bytes.len().checked_sub(at + 1).and_then(|at| bytes.get(at));
+        Sketch {
+            len: bytes.len(),
+            head: [bytes.first().copied(), bytes.get(1).copied()],
+            tail: [back(0).copied(), back(1).copied()],
+        }
+    }
+
+    /// Whether two strings with these sketches may be one edit apart: their
+    /// lengths differ by one at most, and both ends pass [`ends_meet`].
+    fn may_be_one_edit(self, other: Sketch) -> bool {
+        self.len.abs_diff(other.len) <= 1
+            && ends_meet(self.head, other.head)
+            && ends_meet(self.tail, other.tail)
+    }
+}
+
+/// Whether the first two bytes of two strings (or the last two, counted
+/// from the end) allow one edit between them. An edit away from that end
+/// keeps its first byte; an edit at it keeps the second byte (a
+/// substitution), moves it to the first (an insertion or deletion), or swaps
+/// the two.
+fn ends_meet(a: [Option<u8>; 2], b: [Option<u8>; 2]) -> bool {
+    a[0] == b[0] || a[1] == b[1] || a[0] == b[1] || a[1] == b[0]
 }
 
 fn config_domain(domain: &str) -> Box<str> {
@@ -356,6 +404,71 @@ fn deletion_key(tag: u8, bytes: &[u8], skip: usize, rest: &[&[u8]]) -> BlockKey 
         hasher.write(part);
     }
     hasher.finish()
+}
+
+/// The base of the polynomial hash of [`local_keys`]: odd, with its bits
+/// well spread.
+const BASE: u64 = 0x9e37_79b9_7f4a_7c15;
+/// `BASE`'s inverse: `BASE × INVERSE = 1` (mod 2^64), which every odd
+/// number has. Newton's iteration doubles the correct low bits each step,
+/// from the 3 an odd number is correct to as its own inverse.
+const INVERSE: u64 = {
+    let mut inverse = BASE;
+    let mut step = 0;
+    while step < 5 {
+        inverse = inverse.wrapping_mul(2u64.wrapping_sub(BASE.wrapping_mul(inverse)));
+        step += 1;
+    }
+    inverse
+};
+
+/// One step of the polynomial hash: `hash` of a text, then `byte`.
+fn poly(hash: u64, byte: u8) -> u64 {
+    hash.wrapping_mul(BASE).wrapping_add(u64::from(byte) + 1)
+}
+
+/// Pushes the keys of `local@meant`: whole, and, when the local part is
+/// long enough for a local-part slip (6 bytes), with each byte that is not
+/// a digit deleted in turn, from the last byte to the first. A slip counts
+/// only when it touches no digit, so deleting a digit would only find pairs
+/// [`slip`] refuses.
+///
+/// The keys hash the text with a polynomial hash (mod 2^64), then mix it
+/// as [`BlockKey`]s are, so that all keys cost one pass over the bytes
+/// rather than one pass each. With `h(t)` the hash of `t` and `|t|` its
+/// length, `h(x y) = h(x) × BASE^|y| + h(y)`; so deleting byte `c` at `i`
+/// from `w = p c s` (`p` the `i` bytes before it) gives
+/// `h(p s) = h(w) + BASE^|s| × (h(p) − h(p c))`, where `h(p)` comes from
+/// `h(p c)` by undoing one step.
+fn local_keys(local: &[u8], meant: &[u8], keys: &mut Vec<BlockKey>) {
+    let key = |hash: u64| BlockHasher(hash).finish();
+    // The tag and the local part, then "@" and the domain meant, with
+    // `power` = BASE^|"@" meant|.
+    let mut head = poly(0, b'E');
+    for &byte in local {
+        head = poly(head, byte);
+    }
+    let (mut whole, mut power) = (head, 1u64);
+    for &byte in b"@".iter().chain(meant) {
+        whole = poly(whole, byte);
+        power = power.wrapping_mul(BASE);
+    }
+    keys.push(key(whole));
+    if local.len() < MIN_NEAR_LOCAL {
+        return;
+    }
+    // From the last byte to the first: `head` is h(tag p c), `power` is
+    // BASE^|s "@" meant|.
+    for &byte in local.iter().rev() {
+        let before = head.wrapping_sub(u64::from(byte) + 1).wrapping_mul(INVERSE);
+        if !byte.is_ascii_digit() {
+            keys.push(key(
+                whole.wrapping_add(power.wrapping_mul(before.wrapping_sub(head)))
+            ));
+        }
+        head = before;
+        power = power.wrapping_mul(BASE);
+    }
 }
 
 impl DomainTable {
@@ -389,20 +502,19 @@ impl DomainTable {
     /// Rebuilds the lookups from `real` and `typos`.
     fn index(&mut self) {
         self.exact.clear();
-        self.near.clear();
-        self.longest = 0;
+        self.sketches.clear();
+        self.by_first = vec![Vec::new(); 256];
+        self.by_second = vec![Vec::new(); 256];
+        self.short.clear();
         for (at, (domain, _)) in (0u32..).zip(&self.real) {
             self.exact.insert(domain.clone(), Known::Real(at));
-            self.longest = self.longest.max(domain.len());
-            let bytes = domain.as_bytes();
-            for skip in 0..=bytes.len() {
-                let slot = self
-                    .near
-                    .entry(deletion_key(b'D', bytes, skip, &[]))
-                    .or_default();
-                if !slot.contains(&at) {
-                    slot.push(at);
+            self.sketches.push(Sketch::of(domain.as_bytes()));
+            match domain.as_bytes() {
+                [first, second, ..] => {
+                    self.by_first[usize::from(*first)].push(at);
+                    self.by_second[usize::from(*second)].push(at);
                 }
+                _ => self.short.push(at),
             }
         }
         for (typo, at) in &self.typos {
@@ -414,24 +526,42 @@ impl DomainTable {
     /// The real domain `domain` is one edit from, if exactly one.
     fn nearest(&self, domain: &str) -> Option<u32> {
         let bytes = domain.as_bytes();
-        if bytes.len() > self.longest + 1 {
-            return None;
-        }
+        let sketch = Sketch::of(bytes);
         let mut found = None;
-        for skip in 0..=bytes.len() {
-            let Some(candidates) = self.near.get(&deletion_key(b'D', bytes, skip, &[])) else {
-                continue;
+        let mut check = |at: u32| {
+            if found == Some(at) {
+                return true;
+            }
+            let near = self
+                .sketches
+                .get(at as usize)
+                .is_some_and(|real| real.may_be_one_edit(sketch));
+            let Some((real, _)) = self.real.get(at as usize).filter(|_| near) else {
+                return true;
             };
-            for &at in candidates {
-                let Some((real, _)) = self.real.get(at as usize) else {
-                    continue;
-                };
-                if found != Some(at) && one_edit(bytes, real.as_bytes()).is_some() {
-                    if found.is_some() {
-                        return None;
-                    }
-                    found = Some(at);
-                }
+            if one_edit(bytes, real.as_bytes()).is_none() {
+                return true;
+            }
+            // A second real domain one edit away: ambiguous.
+            found.replace(at).is_none()
+        };
+        let all: Vec<u32>;
+        let candidates: [&[u32]; 5] = match bytes {
+            &[first, second, ..] => [
+                list(&self.by_first, first),
+                list(&self.by_first, second),
+                list(&self.by_second, first),
+                list(&self.by_second, second),
+                &self.short,
+            ],
+            _ => {
+                all = (0u32..).take(self.real.len()).collect();
+                [&all, &[], &[], &[], &[]]
+            }
+        };
+        for at in candidates.into_iter().flatten() {
+            if !check(*at) {
+                return None;
             }
         }
         found
@@ -519,6 +649,17 @@ impl<'a> Email<'a> {
     }
 }
 
+/// Whether a local part is specific enough to match at two unknown domains
+/// one edit apart: long enough, and not a role mailbox.
+fn near_domain_local(local: &[u8]) -> bool {
+    local.len() >= MIN_LOCAL_FOR_NEAR_DOMAIN && !ROLES.iter().any(|role| role.as_bytes() == local)
+}
+
+/// The list of `byte` in a table of 256 lists.
+fn list(table: &[Vec<u32>], byte: u8) -> &[u32] {
+    table.get(usize::from(byte)).map_or(&[], Vec::as_slice)
+}
+
 /// How two domains relate.
 enum Domains {
     Same,
@@ -565,10 +706,7 @@ fn slip(x: &Email<'_>, y: &Email<'_>) -> Option<Slip> {
         // Equal once read with the provider's rules: the normalizer's job.
         (true, Domains::Same) => None,
         (true, Domains::KnownTypo) => Some(Slip::Known),
-        (true, Domains::Near) => {
-            let role = ROLES.iter().any(|role| role.as_bytes() == a);
-            (!role && a.len() >= MIN_LOCAL_FOR_NEAR_DOMAIN).then_some(Slip::NearDomain)
-        }
+        (true, Domains::Near) => near_domain_local(a).then_some(Slip::NearDomain),
         (false, Domains::Same) => Some(Slip::Local),
         (false, Domains::KnownTypo) => Some(Slip::LocalAndKnown),
         (false, Domains::Near) => None,
@@ -636,11 +774,9 @@ impl MatchRule for EmailTypo {
         {
             let local = email.local.as_bytes();
             let meant = email.domain.meant.as_bytes();
-            for skip in (0..=local.len()).rev() {
-                keys.push(deletion_key(b'E', local, skip, &[b"@", meant]));
-            }
+            local_keys(local, meant, keys);
             let raw = email.domain.raw.as_bytes();
-            if raw.len() >= MIN_NEAR_DOMAIN {
+            if raw.len() >= MIN_NEAR_DOMAIN && near_domain_local(local) {
                 let first = raw.get(..1).unwrap_or_default();
                 let last = raw.get(raw.len() - 3..).unwrap_or_default();
                 keys.push(deletion_key(b'F', local, usize::MAX, &[b"@", first]));
@@ -652,6 +788,8 @@ impl MatchRule for EmailTypo {
 
 #[cfg(test)]
 mod tests {
+    use hashbrown::HashSet;
+
     use super::*;
     use crate::fuzzy::keys_meet;
 
@@ -832,6 +970,65 @@ mod tests {
         let b = record("jandevries@gmial.com").with_identifier(IdentifierKind::Email, "x@y.nl");
         assert_eq!(rule.score(&a, &b).map(Score::get), Some(0.97));
         assert_eq!(rule.score(&b, &a).map(Score::get), Some(0.97));
+    }
+
+    #[test]
+    fn deletion_keys_are_the_keys_of_the_shorter_text() {
+        assert_eq!(BASE.wrapping_mul(INVERSE), 1);
+        let keys = |local: &str| {
+            let mut keys = Vec::new();
+            local_keys(local.as_bytes(), b"gmail.com", &mut keys);
+            keys
+        };
+        // Whole, then each byte that is not a digit deleted, last first.
+        let long = keys("jandevries7");
+        assert_eq!(long.len(), 1 + 10);
+        assert_eq!(long.len(), long.iter().collect::<HashSet<_>>().len());
+        for (key, deleted) in long.iter().skip(1).zip((0..10).rev()) {
+            let mut shorter = "jandevries7".to_string();
+            shorter.remove(deleted);
+            assert_eq!(*key, keys(&shorter)[0], "{shorter}");
+        }
+        // Keys depend on the domain, and short local parts have the whole
+        // key only.
+        let mut elsewhere = Vec::new();
+        local_keys(b"jandevries7", b"gmial.com", &mut elsewhere);
+        assert!(elsewhere.iter().all(|key| !long.contains(key)));
+        assert_eq!(keys("jan12").len(), 1);
+        assert_eq!(keys("123456").len(), 1);
+        // As the rule's documentation counts them.
+        let mut keys = Vec::new();
+        EmailTypo::new().blocking_keys(&record("jan.devries12@gmail.com"), &mut keys);
+        assert_eq!(keys.len(), 13);
+        keys.clear();
+        EmailTypo::new().blocking_keys(&record("info@shop-a.nl"), &mut keys);
+        assert_eq!(keys.len(), 1);
+    }
+
+    #[test]
+    fn nearest_agrees_with_a_scan_of_every_real_domain() {
+        let table = &*EmailTypo::new().with_domain("a").with_domain("xy").table;
+        let brute = |domain: &str| {
+            let mut near =
+                table.real.iter().enumerate().filter(|(_, (real, _))| {
+                    one_edit(domain.as_bytes(), real.as_bytes()).is_some()
+                });
+            match (near.next(), near.next()) {
+                (Some((at, _)), None) => Some(at as u32),
+                _ => None,
+            }
+        };
+        let mut domains: Vec<String> = vec![String::new(), "b".into(), "yx".into(), "q".into()];
+        for (real, _) in &table.real {
+            for choice in 0..4 * (real.len() + 1) {
+                for byte in [b'a', b'o', b'.', b'm'] {
+                    domains.push(crate::fuzzy::tests::edit(real, choice, byte));
+                }
+            }
+        }
+        for domain in &domains {
+            assert_eq!(table.nearest(domain), brute(domain), "{domain:?}");
+        }
     }
 
     #[test]

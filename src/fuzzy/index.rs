@@ -59,37 +59,46 @@ impl BlockIndex {
         self.postings.len() - self.free_count
     }
 
-    fn allocate(&mut self, posting: Posting) -> Option<u32> {
-        if let Some(slot) = self.postings.get_mut(self.free as usize) {
-            let at = self.free;
-            self.free = slot.next;
-            self.free_count -= 1;
-            *slot = posting;
-            return Some(at);
-        }
-        let at = u32::try_from(self.postings.len())
-            .ok()
-            .filter(|&at| at != NIL)?;
-        self.postings.push(posting);
-        Some(at)
-    }
-
     /// Files record `id` under each of `keys` (distinct) of `rule`. Returns
     /// `false` when the index is full (2^32 − 1 postings) and some keys were
     /// left out.
     pub(crate) fn insert(&mut self, rule: usize, id: u32, keys: &[BlockKey]) -> bool {
+        let BlockIndex {
+            heads,
+            postings,
+            free,
+            free_count,
+        } = self;
+        let Some(heads) = heads.get_mut(rule) else {
+            return false;
+        };
         for key in keys {
-            let Some(heads) = self.heads.get(rule) else {
+            // A free posting, or room for one more.
+            if *free == NIL && postings.len() >= NIL as usize {
                 return false;
-            };
-            let next = heads.get(key).map_or(NIL, |head| head.first);
-            let Some(at) = self.allocate(Posting { id, next }) else {
-                return false;
-            };
-            let Some(heads) = self.heads.get_mut(rule) else {
-                return false;
-            };
+            }
             let head = heads.entry(*key).or_insert(Head { first: NIL, len: 0 });
+            let posting = Posting {
+                id,
+                next: head.first,
+            };
+            let at = match postings.get_mut(*free as usize) {
+                Some(slot) => {
+                    let at = *free;
+                    *free = slot.next;
+                    *free_count -= 1;
+                    *slot = posting;
+                    at
+                }
+                None => {
+                    // Below NIL: checked before the entry was made.
+                    let Ok(at) = u32::try_from(postings.len()) else {
+                        return false;
+                    };
+                    postings.push(posting);
+                    at
+                }
+            };
             head.first = at;
             head.len = head.len.saturating_add(1);
         }

@@ -151,12 +151,23 @@ fn distinct<'a>(
     seen: &mut HashSet<BlockKey>,
 ) {
     out.clear();
-    seen.clear();
-    out.extend(
-        keys.take(MAX_KEYS_PER_RECORD)
-            .copied()
-            .filter(|key| seen.insert(*key)),
-    );
+    // Rules give a few keys per record: a scan of those kept so far is
+    // cheaper than hashing, up to a length where the set wins.
+    const SCAN: usize = 32;
+    let mut keys = keys.take(MAX_KEYS_PER_RECORD).copied();
+    for key in keys.by_ref() {
+        if !out.contains(&key) {
+            out.push(key);
+            if out.len() == SCAN {
+                break;
+            }
+        }
+    }
+    if out.len() == SCAN {
+        seen.clear();
+        seen.extend(out.iter().copied());
+        out.extend(keys.filter(|key| seen.insert(*key)));
+    }
 }
 
 impl Scratch {
@@ -175,8 +186,13 @@ impl Scratch {
             rule.one_way_keys(record, &mut self.index_only, &mut self.query_only);
             let filed = self.both.iter().chain(&self.index_only);
             distinct(filed, index, &mut self.distinct);
-            let looked = self.both.iter().chain(&self.query_only);
-            distinct(looked, query, &mut self.distinct);
+            if self.index_only.is_empty() && self.query_only.is_empty() {
+                // The usual case: the same keys both ways.
+                query.clone_from(index);
+            } else {
+                let looked = self.both.iter().chain(&self.query_only);
+                distinct(looked, query, &mut self.distinct);
+            }
             any |= !index.is_empty();
         }
         any
@@ -383,5 +399,26 @@ impl fmt::Debug for Matcher {
             .field("config", &self.config)
             .field("stats", &self.stats())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distinct_keys_keep_their_order_in_short_and_long_lists() {
+        let key = |n: u64| BlockKey::new(n.to_le_bytes());
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        for kinds in [3u64, 32, 33, 40] {
+            let keys: Vec<BlockKey> = (0..100).map(|n| key(n % kinds)).collect();
+            distinct(keys.iter(), &mut out, &mut seen);
+            assert_eq!(out, keys[..kinds as usize], "{kinds} kinds");
+        }
+        // At most the first MAX_KEYS_PER_RECORD keys count.
+        let keys: Vec<BlockKey> = (0..300).map(key).collect();
+        distinct(keys.iter(), &mut out, &mut seen);
+        assert_eq!(out, keys[..MAX_KEYS_PER_RECORD]);
     }
 }

@@ -215,8 +215,8 @@ impl TryFrom<f64> for Score {
 /// themselves) and because anyone who can send events can fill a block with
 /// records that share a key legitimately; the comparison cap bounds the cost
 /// either way. (A blake3 key cost about 130 ns against about 20 ns here, and
-/// an email yields some twenty keys.) A collision of two unrelated keys only
-/// costs a comparison.
+/// an email yields a key per letter of its local part.) A collision of two
+/// unrelated keys only costs a comparison.
 ///
 /// ```
 /// use idstitch::fuzzy::BlockKey;
@@ -425,7 +425,8 @@ pub fn keys_meet(rule: &dyn MatchRule, a: &MatchRecord, b: &MatchRecord) -> bool
 }
 
 /// The most blocking keys a rule may give one record; the rest are ignored.
-/// The built-in rules give at most 70 (an email with a 64-byte local part).
+/// The built-in rules give at most 67 per email (one with a 64-byte local
+/// part), 2 per phone number and 13 for a name and place.
 pub const MAX_KEYS_PER_RECORD: usize = 256;
 
 /// The built-in rules in the order the [default configuration](FuzzyConfig)

@@ -29,11 +29,12 @@ const MAX_DIGITS: usize = 15;
 /// Numbers are read as E.164 (`+` and digits), as the normalizer writes them;
 /// other values are ignored.
 ///
-/// Blocking: three keys per number, each the country code with one part of
-/// the national number sorted and the rest exact (the first half sorted, the
-/// second half sorted, the first half and one more digit sorted). A swap
-/// leaves one of the three intact, so every slipped pair shares a key, and
-/// few numbers that are not a slip do.
+/// Blocking: two keys per number, each the country code and the national
+/// number with its digits in pairs, each pair in ascending order: pairs from
+/// the first digit, and pairs from the second. A swap of two adjacent digits
+/// falls inside a pair of one of the two, which it leaves intact, so every
+/// slipped pair shares a key, and numbers that are not a slip rarely do
+/// (only those that differ by swaps inside pairs).
 ///
 /// ```
 /// use idstitch::IdentifierKind;
@@ -124,33 +125,25 @@ impl MatchRule for PhoneSlip {
 
     fn blocking_keys(&self, record: &MatchRecord, keys: &mut Vec<BlockKey>) {
         for (cc, national) in record.values(&IdentifierKind::Phone).filter_map(split) {
-            let half = national.len() / 2;
-            // (tag, where head and tail meet, whether the head or the tail
-            // is sorted); the other part stays exact. A swap at i, i + 1
-            // keeps key A if i + 1 < half, B if i >= half, C if i + 1 == half.
-            for (tag, split_at, sort_head) in [
-                (b'A', half, true),
-                (b'B', half, false),
-                (b'C', half + 1, true),
-            ] {
-                let mut digits = [0u8; MAX_DIGITS];
-                let Some(digits) = digits.get_mut(..national.len()) else {
-                    continue;
-                };
-                digits.copy_from_slice(national);
-                let (head, tail) = digits.split_at_mut(split_at.min(national.len()));
-                if sort_head {
-                    head.sort_unstable();
-                } else {
-                    tail.sort_unstable();
-                }
+            // The digits in pairs, each pair in ascending order: pairs from
+            // the first digit (tag E), and from the second (tag O, the
+            // first digit alone). A swap of the digits at i and i + 1 is
+            // inside a pair of the first kind when i is even, of the second
+            // when i is odd, and leaves that key as it was.
+            for (tag, alone) in [(b'E', 0), (b'O', 1)] {
                 let mut hasher = BlockHasher::new();
                 hasher.write(&[b'P', tag]);
                 hasher.write(cc);
                 hasher.write(b"+");
-                hasher.write(head);
-                hasher.write(b"|");
-                hasher.write(tail);
+                let (first, rest) = national.split_at(alone.min(national.len()));
+                hasher.write(first);
+                let mut pairs = rest.chunks_exact(2);
+                for pair in pairs.by_ref() {
+                    if let &[x, y] = pair {
+                        hasher.write(&[x.min(y), x.max(y)]);
+                    }
+                }
+                hasher.write(pairs.remainder());
                 keys.push(hasher.finish());
             }
         }
@@ -226,6 +219,27 @@ mod tests {
         }
         assert_eq!(score(&a, &record("+31612345687", "Jan de Vos")), None);
         assert_eq!(score(&a, &record("+31612345687", "")), None);
+    }
+
+    #[test]
+    fn keys_are_two_per_number_and_rarely_shared() {
+        let mut keys = Vec::new();
+        PhoneSlip::new().blocking_keys(&record("+31612345678", ""), &mut keys);
+        assert_eq!(keys.len(), 2);
+        let a = record("+31612345678", "");
+        // A changed digit, digits swapped further apart, and two swaps in
+        // pairs of both kinds share no key...
+        for other in ["+31612345679", "+31632145678", "+31162345687"] {
+            assert!(!share_key(&a, &record(other, "")), "{other}");
+        }
+        // ...but two swaps in pairs of one kind do: compared, and given no
+        // score.
+        let inside_pairs = record("+31621345687", "Jan de Vries");
+        assert!(share_key(&a, &inside_pairs));
+        assert_eq!(
+            score(&record("+31612345678", "Jan de Vries"), &inside_pairs),
+            None
+        );
     }
 
     #[test]

@@ -19,6 +19,9 @@ pub(super) const POSTCODE: &str = "postcode";
 /// the spans into the text stay small.
 const MAX_VALUE_LEN: usize = 4096;
 
+/// The text a record reserves at its first value.
+const INITIAL_TEXT: usize = 96;
+
 /// A byte range of [`MatchRecord::text`]; `u32` halves it against `usize`.
 #[derive(Clone, Copy, Default, PartialEq, Eq)]
 struct Span {
@@ -198,6 +201,11 @@ impl MatchRecord {
         }
         let start = u32::try_from(self.text.len()).ok()?;
         let end = u32::try_from(self.text.len() + value.len()).ok()?;
+        if self.text.capacity() == 0 {
+            // Room for a typical event's values at once, rather than a
+            // reallocation per value; `shrink_to_fit` gives back the rest.
+            self.text.reserve(value.len().max(INITIAL_TEXT));
+        }
         self.text.push_str(value);
         Some(Span { start, end })
     }

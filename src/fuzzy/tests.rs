@@ -85,7 +85,7 @@ fn plausible() -> impl Strategy<Value = MatchRecord> {
 
 /// Applies one edit (kind and position from `choice`, new byte `byte`) to
 /// `text` of ASCII letters.
-fn edit(text: &str, choice: usize, byte: u8) -> String {
+pub(super) fn edit(text: &str, choice: usize, byte: u8) -> String {
     let mut bytes = text.as_bytes().to_vec();
     let at = choice / 4 % (bytes.len() + 1);
     match choice % 4 {
@@ -139,10 +139,10 @@ proptest! {
 
     #[test]
     fn email_typos_share_a_key_when_scored(
-        local in "[a-z]{1,6}(\\.[a-z]{1,8})?",
+        local in "[a-z]{1,6}(\\.[a-z0-9]{1,8})?",
         domain in prop::sample::select(vec!["gmail.com", "hotmail.com", "ziggo.nl", "shop.nl", "bakker-bv.nl"]),
         choice in 0usize..400,
-        byte in prop::sample::select(b"abglmno.1".to_vec()),
+        byte in prop::sample::select(b"abglmno.17".to_vec()),
         in_domain: bool,
     ) {
         let original = format!("{local}@{domain}");
