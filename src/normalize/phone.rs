@@ -1045,8 +1045,15 @@ mod tests {
             fn e164_round_trips(region in region(), nsn in "[1-9][0-9]{3,12}") {
                 let Some(region) = region else { return Ok(()) };
                 let raw = format!("+{}{}", region.calling_code(), nsn);
+                // Mexico's old mobile "1" (+52 1 55 …) is dropped by design.
+                let expected = match nsn.strip_prefix('1') {
+                    Some(rest) if region.calling_code() == 52 && nsn.len() == 11 => {
+                        format!("+52{rest}")
+                    }
+                    _ => raw.clone(),
+                };
                 if let Ok(out) = norm(&raw, None) {
-                    prop_assert_eq!(&out, &raw);
+                    prop_assert_eq!(&out, &expected);
                     check_output(&out);
                 }
             }
