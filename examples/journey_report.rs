@@ -21,12 +21,15 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::process::ExitCode;
+use std::sync::mpsc::Receiver;
 use std::time::Instant;
 
 use hashbrown::HashMap;
 use serde::Serialize;
 
-use idstitch::journey::{Journeys, Metrics, MetricsConfig, Report, Touchpoint, UnresolvedKey};
+use idstitch::journey::{
+    Journey, Journeys, Metrics, MetricsConfig, Report, Touchpoint, UnresolvedKey,
+};
 use idstitch::jsonl::EventReader;
 use idstitch::{Event, Observation, Region, ResolverBuilder, SecretKey};
 
@@ -144,30 +147,79 @@ fn parse_args() -> Result<Option<Options>, Failure> {
     Ok(Some(options))
 }
 
-/// Reads `event_id<TAB>person` lines: each event's true person, numbered.
-fn read_truth(path: &str) -> Result<HashMap<String, u32>, Failure> {
-    let file = File::open(path).map_err(|e| Failure::Io(format!("cannot open {path}"), e))?;
-    // About 15 bytes a line: room for every event at once, no rehashing.
-    let size = file.metadata().map_or(0, |meta| meta.len());
-    let mut truth = HashMap::with_capacity(usize::try_from(size / 12).unwrap_or(0));
-    let mut people: HashMap<String, u32> = HashMap::new();
-    for (at, line) in BufReader::with_capacity(1 << 16, file).lines().enumerate() {
-        let line = line.map_err(|e| Failure::Io(format!("reading {path}"), e))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let Some((event, person)) = line.split_once('\t') else {
-            let message = format!("line {} is not `event_id<TAB>person`", at + 1);
-            return Err(Failure::Io(
-                format!("reading {path}"),
-                io::Error::new(io::ErrorKind::InvalidData, message),
-            ));
+/// The true person of each event, as `--truth` gives them.
+struct Truth {
+    /// Event id → its person and the line that names it (the last, for an
+    /// event named twice).
+    by_event: HashMap<String, (u32, u32)>,
+    /// The event ids back to back, in the order of the lines, and where
+    /// each line's ends: the file is usually in the order of the events, so
+    /// most look-ups are a comparison with the next line instead of a probe
+    /// into a map of a million entries.
+    ids: String,
+    ends: Vec<u32>,
+    /// Each line's person, or `None` for a line a later one overrides.
+    people: Vec<Option<u32>>,
+}
+
+impl Truth {
+    /// Reads `event_id<TAB>person` lines: each event's true person, numbered.
+    fn read(path: &str) -> Result<Truth, Failure> {
+        let file = File::open(path).map_err(|e| Failure::Io(format!("cannot open {path}"), e))?;
+        // About 15 bytes a line: room for every event at once, no rehashing.
+        let size = file.metadata().map_or(0, |meta| meta.len());
+        let lines = usize::try_from(size / 12).unwrap_or(0);
+        let mut truth = Truth {
+            by_event: HashMap::with_capacity(lines),
+            ids: String::with_capacity(usize::try_from(size).unwrap_or(0)),
+            ends: Vec::with_capacity(lines),
+            people: Vec::with_capacity(lines),
         };
-        let next = u32::try_from(people.len()).unwrap_or(u32::MAX);
-        let person = *people.entry_ref(person.trim()).or_insert(next);
-        truth.insert(event.to_owned(), person);
+        let mut people: HashMap<String, u32> = HashMap::new();
+        for (at, line) in BufReader::with_capacity(1 << 16, file).lines().enumerate() {
+            let line = line.map_err(|e| Failure::Io(format!("reading {path}"), e))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let Some((event, person)) = line.split_once('\t') else {
+                let message = format!("line {} is not `event_id<TAB>person`", at + 1);
+                return Err(Failure::Io(
+                    format!("reading {path}"),
+                    io::Error::new(io::ErrorKind::InvalidData, message),
+                ));
+            };
+            let next = u32::try_from(people.len()).unwrap_or(u32::MAX);
+            let person = *people.entry_ref(person.trim()).or_insert(next);
+            let kept = u32::try_from(truth.people.len()).unwrap_or(u32::MAX);
+            if let Some((_, overridden)) = truth.by_event.insert(event.to_owned(), (person, kept)) {
+                truth.people[overridden as usize] = None;
+            }
+            truth.ids.push_str(event);
+            truth
+                .ends
+                .push(u32::try_from(truth.ids.len()).unwrap_or(u32::MAX));
+            truth.people.push(Some(person));
+        }
+        Ok(truth)
     }
-    Ok(truth)
+
+    /// The person of event `id`, trying kept line `next` first; moves
+    /// `next` past the line that answered.
+    fn person(&self, id: &str, next: &mut usize) -> Option<u32> {
+        if let Some(Some(person)) = self.people.get(*next) {
+            let start = match *next {
+                0 => 0,
+                line => self.ends[line - 1] as usize,
+            };
+            if self.ids.get(start..self.ends[*next] as usize) == Some(id) {
+                *next += 1;
+                return Some(*person);
+            }
+        }
+        let (person, line) = *self.by_event.get(id)?;
+        *next = line as usize + 1;
+        Some(person)
+    }
 }
 
 /// What was read, for the closing lines.
@@ -197,14 +249,16 @@ fn run() -> Result<(), Failure> {
         return Ok(());
     };
     let start = Instant::now();
-    let truth = options.truth.as_deref().map(read_truth).transpose()?;
+    let truth = options.truth.as_deref().map(Truth::read).transpose()?;
 
-    let input: Box<dyn BufRead> = match options.input.as_str() {
-        "-" => Box::new(io::stdin().lock()),
-        path => Box::new(BufReader::with_capacity(
-            1 << 16,
-            File::open(path).map_err(|e| Failure::Io(format!("cannot open {path}"), e))?,
-        )),
+    let (input, input_size): (Box<dyn BufRead>, u64) = match options.input.as_str() {
+        "-" => (Box::new(io::stdin().lock()), 0),
+        path => {
+            let file =
+                File::open(path).map_err(|e| Failure::Io(format!("cannot open {path}"), e))?;
+            let size = file.metadata().map_or(0, |meta| meta.len());
+            (Box::new(BufReader::with_capacity(1 << 16, file)), size)
+        }
     };
     // Profile ids never leave this program: any secret will do.
     let mut resolver = ResolverBuilder::new(SecretKey::derive("journey_report"))
@@ -212,94 +266,106 @@ fn run() -> Result<(), Failure> {
         .build();
     let config = MetricsConfig::default().with_window_days(options.window_days);
     let mut resolved = Journeys::new(config.clone());
-    // The baselines' customers never change: their touchpoints are
-    // gathered as they come and put into journeys once, at the end, so that
-    // each journey is sorted and counted once instead of once per batch.
-    let mut unresolved_touchpoints: Vec<(UnresolvedKey, Touchpoint)> = Vec::new();
-    let mut true_touchpoints: Vec<(u32, Touchpoint)> = Vec::new();
 
     let mut counts = Counts::default();
     let mut reader = EventReader::new(input);
     // Where the time goes: reading and parsing, resolving, following the
-    // resolver's journeys, the baselines' journeys.
+    // resolver's journeys, the baselines' journeys (what is left of them
+    // after the loop).
     let mut timings = [std::time::Duration::ZERO; 4];
-    loop {
-        let mut lap = Instant::now();
-        let mut batch = reader
-            .read_batch(BATCH)
-            .map_err(|e| Failure::Io("reading events".into(), e))?;
-        if batch.is_empty() {
-            break;
-        }
-        let mut events: Vec<Event> = Vec::with_capacity(batch.len());
-        for parsed in &mut batch {
-            // A line's own rejects: not an event at all, or a bad identifier.
-            let rejects = parsed.rejects().len() as u64;
-            match parsed.take_event() {
-                Some(event) => {
-                    counts.rejected_values += rejects;
-                    events.push(event);
-                }
-                None => counts.lines_skipped += 1,
+    // The baselines' customers never change and need nothing of the
+    // resolver: a thread of their own gathers their touchpoints by customer
+    // while this one reads, resolves and follows the next batches, and each
+    // journey is sorted and counted once, at the end.
+    let (baselines, (unresolved, true_people)) = std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::sync_channel::<Fresh>(2);
+        let gathering = scope.spawn(|| gather_baselines(receive, truth.as_ref(), input_size));
+        loop {
+            let mut lap = Instant::now();
+            let mut batch = reader
+                .read_batch(BATCH)
+                .map_err(|e| Failure::Io("reading events".into(), e))?;
+            if batch.is_empty() {
+                break;
             }
-        }
-        timings[0] += lap.elapsed();
-        lap = Instant::now();
-        let outcomes = resolver.observe_batch(&events);
-        timings[1] += lap.elapsed();
-        lap = Instant::now();
-        // Each event once, with what the resolver said of it: replays and
-        // refused events are left out.
-        let mut fresh: Vec<(&Event, Observation)> = Vec::with_capacity(events.len());
-        for (event, outcome) in events.iter().zip(outcomes) {
-            match outcome {
-                Ok(outcome) if outcome.is_replay() => counts.replays += 1,
-                Ok(outcome) => {
-                    counts.rejected_values += outcome.rejects().len() as u64;
-                    fresh.push((event, outcome));
-                }
-                Err(_) => counts.refused_events += 1,
-            }
-        }
-        counts.events += fresh.len() as u64;
-        // The baselines' touchpoints on a second thread while this one
-        // follows the resolver: they share nothing but the events.
-        let events_without_truth = std::thread::scope(|scope| {
-            let baselines =
-                scope.spawn(|| {
-                    unresolved_touchpoints.extend(fresh.iter().map(|(event, _)| {
-                        (UnresolvedKey::of(event), Touchpoint::from_event(event))
-                    }));
-                    let mut without_truth = 0;
-                    if let Some(truth) = &truth {
-                        true_touchpoints.extend(fresh.iter().filter_map(|(event, _)| {
-                            let person = truth.get(event.id()).copied();
-                            without_truth += u64::from(person.is_none());
-                            Some((person?, Touchpoint::from_event(event)))
-                        }));
+            let mut events: Vec<Event> = Vec::with_capacity(batch.len());
+            for parsed in &mut batch {
+                // A line's own rejects: not an event at all, or a bad identifier.
+                let rejects = parsed.rejects().len() as u64;
+                match parsed.take_event() {
+                    Some(event) => {
+                        counts.rejected_values += rejects;
+                        events.push(event);
                     }
-                    without_truth
-                });
+                    None => counts.lines_skipped += 1,
+                }
+            }
+            drop(batch);
+            timings[0] += lap.elapsed();
+            lap = Instant::now();
+            let outcomes = resolver.observe_batch(&events);
+            timings[1] += lap.elapsed();
+            lap = Instant::now();
+            // Each event once, with what the resolver said of it: replays and
+            // refused events are left out.
+            let mut fresh: Vec<(usize, Observation)> = Vec::with_capacity(events.len());
+            for (at, outcome) in outcomes.into_iter().enumerate() {
+                match outcome {
+                    Ok(outcome) if outcome.is_replay() => counts.replays += 1,
+                    Ok(outcome) => {
+                        counts.rejected_values += outcome.rejects().len() as u64;
+                        fresh.push((at, outcome));
+                    }
+                    Err(_) => counts.refused_events += 1,
+                }
+            }
+            counts.events += fresh.len() as u64;
             resolved.follow(
                 &mut resolver,
-                fresh.iter().map(|(event, outcome)| (*event, outcome)),
+                fresh.iter().map(|(at, outcome)| (&events[*at], outcome)),
             );
-            baselines.join()
+            let fresh = Fresh {
+                at: fresh.into_iter().map(|(at, _)| at).collect(),
+                events,
+            };
+            // Only fails if the gathering thread panicked: `join` says why.
+            if send.send(fresh).is_err() {
+                break;
+            }
+            timings[2] += lap.elapsed();
+        }
+        drop(send);
+        let lap = Instant::now();
+        let baselines = gathering
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let unresolved_config = config.clone();
+        let (keys, by_key, by_person) =
+            (baselines.keys, baselines.unresolved, baselines.true_people);
+        let unresolved = scope.spawn(move || {
+            let mut by_key = by_key.into_touchpoints();
+            Journeys::from_journeys(
+                unresolved_config,
+                keys.into_iter().map(|(key, customer)| {
+                    let touchpoints = std::mem::take(&mut by_key[customer as usize]);
+                    (key, Journey::new(touchpoints))
+                }),
+            )
         });
-        counts.without_truth +=
-            events_without_truth.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        timings[2] += lap.elapsed();
-    }
-    let lap = Instant::now();
-    let unresolved_config = config.clone();
-    let (unresolved, true_people) = std::thread::scope(|scope| {
-        let unresolved = scope
-            .spawn(move || Journeys::from_touchpoints(unresolved_config, unresolved_touchpoints));
-        let true_people = Journeys::from_touchpoints(config, true_touchpoints);
-        (unresolved.join(), true_people)
-    });
-    let unresolved = unresolved.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-    timings[3] = lap.elapsed();
+        let true_people = Journeys::from_journeys(
+            config,
+            (0_u32..)
+                .zip(by_person.into_touchpoints())
+                .filter(|(_, touchpoints)| !touchpoints.is_empty())
+                .map(|(person, touchpoints)| (person, Journey::new(touchpoints))),
+        );
+        let unresolved = unresolved
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        timings[3] = lap.elapsed();
+        Ok::<_, Failure>((baselines.without_truth, (unresolved, true_people)))
+    })?;
+    counts.without_truth = baselines;
     let report = Report::new(resolved.metrics(), unresolved.metrics());
     let truth_metrics = truth.as_ref().map(|_| true_people.metrics());
     // Millions of small allocations: the process ends soon, and freeing
@@ -351,6 +417,98 @@ fn run() -> Result<(), Failure> {
         timings[3].as_secs_f64(),
     );
     Ok(())
+}
+
+/// A batch's events for the baselines, and which of them are fresh (not
+/// replays, not refused).
+struct Fresh {
+    events: Vec<Event>,
+    at: Vec<usize>,
+}
+
+/// The baselines' touchpoints, gathered by customer.
+#[derive(Default)]
+struct Baselines {
+    /// Each raw customer key and its number in `unresolved`.
+    keys: HashMap<UnresolvedKey, u32>,
+    unresolved: ByCustomer,
+    /// By true person, numbered densely by `Truth::read`.
+    true_people: ByCustomer,
+    /// Events the truth file does not name.
+    without_truth: u64,
+}
+
+/// Touchpoints by customer number, kept in arrival order, a list per batch,
+/// and put into journeys once all have come: no list is ever copied to grow,
+/// and each journey is allocated once, at its size.
+#[derive(Default)]
+struct ByCustomer {
+    batches: Vec<Vec<(u32, Touchpoint)>>,
+    /// Touchpoints per customer.
+    counts: Vec<u32>,
+}
+
+impl ByCustomer {
+    fn start_batch(&mut self, size: usize) {
+        self.batches.push(Vec::with_capacity(size));
+    }
+
+    fn push(&mut self, customer: u32, touchpoint: Touchpoint) {
+        let at = customer as usize;
+        if self.counts.len() <= at {
+            self.counts.resize(at + 1, 0);
+        }
+        self.counts[at] += 1;
+        if let Some(batch) = self.batches.last_mut() {
+            batch.push((customer, touchpoint));
+        }
+    }
+
+    /// Every customer's touchpoints, by customer number (empty for numbers
+    /// without any).
+    fn into_touchpoints(self) -> Vec<Vec<Touchpoint>> {
+        let mut by_customer: Vec<Vec<Touchpoint>> = self
+            .counts
+            .iter()
+            .map(|count| Vec::with_capacity(*count as usize))
+            .collect();
+        for (customer, touchpoint) in self.batches.into_iter().flatten() {
+            by_customer[customer as usize].push(touchpoint);
+        }
+        by_customer
+    }
+}
+
+/// Gathers the baselines' touchpoints from every batch `receive` gets.
+fn gather_baselines(receive: Receiver<Fresh>, truth: Option<&Truth>, input_size: u64) -> Baselines {
+    let mut baselines = Baselines::default();
+    // Events take 150 to 250 bytes a line: room for a customer per event
+    // from the start saves rehashing a map of a million keys as it grows.
+    let expected = usize::try_from(input_size / 200).unwrap_or(0);
+    baselines.keys.reserve(expected);
+    let mut next_line = 0;
+    for fresh in receive {
+        baselines.unresolved.start_batch(fresh.at.len());
+        if truth.is_some() {
+            baselines.true_people.start_batch(fresh.at.len());
+        }
+        for event in fresh.at.iter().map(|at| &fresh.events[*at]) {
+            let touchpoint = Touchpoint::from_event(event);
+            if let Some(truth) = truth {
+                match truth.person(event.id(), &mut next_line) {
+                    Some(person) => baselines.true_people.push(person, touchpoint.clone()),
+                    None => baselines.without_truth += 1,
+                }
+            }
+            let next = u32::try_from(baselines.keys.len()).unwrap_or(u32::MAX);
+            let customer = *baselines
+                .keys
+                .entry(UnresolvedKey::of(event))
+                .or_insert(next);
+            baselines.unresolved.push(customer, touchpoint);
+        }
+    }
+    baselines
 }
 
 /// The summary table, the input's counts, and with the truth the ROPO

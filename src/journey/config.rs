@@ -12,7 +12,7 @@ use crate::resolver::KNOWN_CHANNELS;
 
 /// Built-in channels, numbered for bit sets and tables in the resolver's
 /// order.
-const BUILT_IN_CHANNELS: usize = KNOWN_CHANNELS.len();
+pub(super) const BUILT_IN_CHANNELS: usize = KNOWN_CHANNELS.len();
 
 /// The number of a built-in channel (its place in [`KNOWN_CHANNELS`]);
 /// `None` for a custom one.

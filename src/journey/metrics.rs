@@ -12,9 +12,10 @@ use std::ops::{Index, IndexMut};
 use hashbrown::HashMap;
 use serde::Serialize;
 
-use super::config::{MetricsConfig, Phase, built_in_index};
+use super::config::{BUILT_IN_CHANNELS, MetricsConfig, Phase, built_in_index};
 use super::touchpoint::{Known, Touchpoint};
 use crate::identifier::Channel;
+use crate::resolver::KNOWN_CHANNELS;
 
 /// Integer counters, named by [`Count`]: `u32` per journey (a journey has
 /// fewer than 2³² touchpoints; half the size of `u64` for a cached value
@@ -84,8 +85,13 @@ pub(super) struct Contribution {
     is_buyer: bool,
     /// Bit `p` set when the journey reaches phase `p`.
     phases: u8,
-    /// Consecutive channel pairs and how often each occurs, sorted.
-    transitions: Box<[(Channel, Channel, u32)]>,
+    /// Consecutive pairs of built-in channels, by their numbers
+    /// ([`built_in_index`]), and how often each occurs: a byte each rather
+    /// than a [`Channel`] of sixteen.
+    transitions: Box<[(u8, u8, u32)]>,
+    /// Consecutive pairs with a custom channel (most journeys have none,
+    /// and an empty list allocates nothing).
+    custom_transitions: Box<[(Channel, Channel, u32)]>,
 }
 
 fn is_offline_sale_channel(channel: &Channel) -> bool {
@@ -135,25 +141,28 @@ impl<'a> ChannelSet<'a> {
 }
 
 /// The latest research time per product: a short list while there are few
-/// products (the usual case, and no hashing), a map beyond.
+/// products (the usual case: no hashing, and on the stack), a map beyond.
 #[derive(Default)]
 struct LatestByProduct<'a> {
-    few: Vec<(&'a str, i64)>,
+    few: [(&'a str, i64); FEW_PRODUCTS],
+    len: usize,
     many: Option<HashMap<&'a str, i64>>,
 }
 
-impl<'a> LatestByProduct<'a> {
-    const FEW: usize = 16;
+/// Products [`LatestByProduct`] keeps in a list before it takes a map.
+const FEW_PRODUCTS: usize = 16;
 
+impl<'a> LatestByProduct<'a> {
     fn set(&mut self, product: &'a str, at: i64) {
         if let Some(many) = &mut self.many {
             many.insert(product, at);
-        } else if let Some(slot) = self.few.iter_mut().find(|(p, _)| *p == product) {
+        } else if let Some(slot) = self.few[..self.len].iter_mut().find(|(p, _)| *p == product) {
             slot.1 = at;
-        } else if self.few.len() < Self::FEW {
-            self.few.push((product, at));
+        } else if self.len < FEW_PRODUCTS {
+            self.few[self.len] = (product, at);
+            self.len += 1;
         } else {
-            let mut many: HashMap<&str, i64> = self.few.drain(..).collect();
+            let mut many: HashMap<&str, i64> = self.few.iter().copied().collect();
             many.insert(product, at);
             self.many = Some(many);
         }
@@ -162,8 +171,7 @@ impl<'a> LatestByProduct<'a> {
     fn get(&self, product: &str) -> Option<i64> {
         match &self.many {
             Some(many) => many.get(product).copied(),
-            None => self
-                .few
+            None => self.few[..self.len]
                 .iter()
                 .find(|(p, _)| *p == product)
                 .map(|(_, at)| *at),
@@ -188,7 +196,8 @@ impl Contribution {
         counts[Count::Touchpoints] = u32::try_from(touchpoints.len()).unwrap_or(u32::MAX);
 
         let mut channels = ChannelSet::default();
-        let mut online_orders: Vec<&str> = Vec::new();
+        // Online orders are only gathered (in a second pass) for journeys
+        // with store returns of an order: most have none, and allocate nothing.
         let mut store_returns: Vec<&str> = Vec::new();
         for tp in touchpoints {
             let purchase = tp.is(Known::Purchase);
@@ -211,11 +220,6 @@ impl Contribution {
                 if let Some(value) = tp.order_value() {
                     contribution.order_value += i128::from(value.ten_thousandths());
                 }
-                if let (true, Some(order)) =
-                    (tp.channel().is_some_and(Channel::is_online), tp.order_id())
-                {
-                    online_orders.push(order);
-                }
             } else if tp.is(Known::Return) && tp.on(&Channel::Store) {
                 counts[Count::StoreReturns] += 1;
                 if let Some(order) = tp.order_id() {
@@ -226,7 +230,12 @@ impl Contribution {
         let distinct = channels.len();
         contribution.channels = u32::try_from(distinct).unwrap_or(u32::MAX);
         counts[Count::Multichannel] = u32::from(distinct >= 2);
-        if !store_returns.is_empty() && !online_orders.is_empty() {
+        if !store_returns.is_empty() {
+            let mut online_orders: Vec<&str> = touchpoints
+                .iter()
+                .filter(|tp| tp.is(Known::Purchase) && tp.channel().is_some_and(Channel::is_online))
+                .filter_map(Touchpoint::order_id)
+                .collect();
             online_orders.sort_unstable();
             counts[Count::StoreReturnsOfOnline] = store_returns
                 .iter()
@@ -236,7 +245,7 @@ impl Contribution {
 
         let timed = &touchpoints[..touchpoints.partition_point(|tp| tp.ts().is_some())];
         contribution.window_metrics(timed, config.window_millis());
-        contribution.transitions = transitions(timed);
+        (contribution.transitions, contribution.custom_transitions) = transitions(timed);
         contribution
     }
 
@@ -311,12 +320,16 @@ impl Contribution {
 }
 
 /// Counts of consecutive channel pairs over timed touchpoints that have a
-/// channel (others are passed over), sorted by pair.
+/// channel (others are passed over): pairs of built-in channels by number,
+/// in a table on the stack; pairs with a custom channel apart, sorted.
 ///
-/// Journeys see few distinct pairs, so they are counted in a short list;
+/// Custom pairs are few per journey, so they are counted in a short list;
 /// past [`FEW_PAIRS`] a map takes over, keeping long journeys linear.
-fn transitions(timed: &[Touchpoint]) -> Box<[(Channel, Channel, u32)]> {
+#[allow(clippy::type_complexity)]
+fn transitions(timed: &[Touchpoint]) -> (Box<[(u8, u8, u32)]>, Box<[(Channel, Channel, u32)]>) {
     const FEW_PAIRS: usize = 24;
+    let mut built_in = [[0_u32; BUILT_IN_CHANNELS]; BUILT_IN_CHANNELS];
+    let mut pairs = 0;
     let mut few: Vec<(&Channel, &Channel, u32)> = Vec::new();
     let mut many: Option<HashMap<(&Channel, &Channel), u32>> = None;
     let mut previous: Option<&Channel> = None;
@@ -324,7 +337,11 @@ fn transitions(timed: &[Touchpoint]) -> Box<[(Channel, Channel, u32)]> {
         let Some(from) = previous.replace(channel) else {
             continue;
         };
-        if let Some(many) = &mut many {
+        if let (Some(f), Some(t)) = (built_in_index(from), built_in_index(channel)) {
+            let count = &mut built_in[f][t];
+            pairs += usize::from(*count == 0);
+            *count += 1;
+        } else if let Some(many) = &mut many {
             *many.entry((from, channel)).or_default() += 1;
         } else if let Some(slot) = few.iter_mut().find(|(f, t, _)| *f == from && *t == channel) {
             slot.2 += 1;
@@ -337,13 +354,23 @@ fn transitions(timed: &[Touchpoint]) -> Box<[(Channel, Channel, u32)]> {
             many = Some(map);
         }
     }
+    let mut counted = Vec::with_capacity(pairs);
+    for (from, row) in (0_u8..).zip(&built_in) {
+        for (to, count) in (0_u8..).zip(row) {
+            if *count != 0 {
+                counted.push((from, to, *count));
+            }
+        }
+    }
     if let Some(many) = many {
         few = many.into_iter().map(|((f, t), n)| (f, t, n)).collect();
     }
     few.sort_unstable();
-    few.into_iter()
+    let custom = few
+        .into_iter()
         .map(|(from, to, n)| (from.clone(), to.clone(), n))
-        .collect()
+        .collect();
+    (counted.into_boxed_slice(), custom)
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -362,8 +389,13 @@ pub(super) struct Totals {
     by_channel_count: BTreeMap<u32, u64>,
     buckets: [BucketTotals; BUCKET_FLOORS.len()],
     phase_reach: [u64; Phase::ALL.len()],
-    /// Nested by channel, so that a lookup borrows the contribution's
-    /// channels instead of cloning a pair (a custom channel allocates).
+    /// Transitions between built-in channels, by their numbers
+    /// ([`built_in_index`]): a table, not a map, since every change to a
+    /// journey updates several of them.
+    built_in_transitions: [[u64; BUILT_IN_CHANNELS]; BUILT_IN_CHANNELS],
+    /// Transitions from or to a custom channel. Nested by channel, so that
+    /// a lookup borrows the contribution's channels instead of cloning a
+    /// pair (a custom channel allocates).
     transitions: HashMap<Channel, HashMap<Channel, u64>>,
 }
 
@@ -412,6 +444,12 @@ impl Totals {
             }
         }
         for (from, to, n) in &c.transitions {
+            step(
+                &mut self.built_in_transitions[usize::from(*from)][usize::from(*to)],
+                u64::from(*n),
+            );
+        }
+        for (from, to, n) in &c.custom_transitions {
             let n = u64::from(*n);
             if add {
                 if !self.transitions.contains_key(from) {
@@ -466,16 +504,26 @@ impl Totals {
                 },
             })
             .collect();
-        let mut transitions: Vec<Transition> = self
-            .transitions
-            .iter()
+        let built_in = KNOWN_CHANNELS.iter().zip(&self.built_in_transitions);
+        let mut transitions: Vec<Transition> = built_in
             .flat_map(|(from, row)| {
+                KNOWN_CHANNELS
+                    .iter()
+                    .zip(row)
+                    .filter(|(_, count)| **count != 0)
+                    .map(|(to, count)| Transition {
+                        from: from.clone(),
+                        to: to.clone(),
+                        count: *count,
+                    })
+            })
+            .chain(self.transitions.iter().flat_map(|(from, row)| {
                 row.iter().map(|(to, count)| Transition {
                     from: from.clone(),
                     to: to.clone(),
                     count: *count,
                 })
-            })
+            }))
             .collect();
         transitions.sort_unstable_by(|a, b| (&a.from, &a.to).cmp(&(&b.from, &b.to)));
         Metrics {

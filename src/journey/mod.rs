@@ -318,6 +318,43 @@ impl<K: Eq + Hash + Clone> Journeys<K> {
         journeys
     }
 
+    /// Journeys of whole `journeys`, each with its customer; a customer
+    /// given twice gets both journeys merged.
+    ///
+    /// Each journey is counted once, so where touchpoints can be gathered
+    /// by customer first (a baseline whose customers never change), this
+    /// builds the journeys for the least work, without holding a
+    /// `(customer, touchpoint)` pair per touchpoint.
+    ///
+    /// ```
+    /// use idstitch::journey::{Journey, Journeys, MetricsConfig, Touchpoint};
+    ///
+    /// let journeys = Journeys::from_journeys(MetricsConfig::default(), [
+    ///     ("a", Journey::new([Touchpoint::new("e1"), Touchpoint::new("e2")])),
+    ///     ("b", Journey::new([Touchpoint::new("e3")])),
+    ///     ("a", Journey::new([Touchpoint::new("e4")])),
+    /// ]);
+    /// assert_eq!(journeys.len(), 2);
+    /// assert_eq!(journeys.journey(&"a").unwrap().len(), 3);
+    /// assert_eq!(journeys.metrics().touchpoints, 4);
+    /// ```
+    pub fn from_journeys(
+        config: MetricsConfig,
+        journeys: impl IntoIterator<Item = (K, Journey)>,
+    ) -> Self {
+        let mut all = Journeys::new(config);
+        let journeys = journeys.into_iter();
+        all.index.reserve(journeys.size_hint().0);
+        all.slots.reserve(journeys.size_hint().0);
+        for (customer, journey) in journeys {
+            match all.take(&customer) {
+                Some(kept) => all.put(customer, kept.merged(journey)),
+                None => all.put(customer, journey),
+            }
+        }
+        all
+    }
+
     /// Journeys of `events`, each event's touchpoint
     /// ([`Touchpoint::from_event`]) going to the customer `customer` returns
     /// for it; events for which it returns `None` are left out.

@@ -1,13 +1,14 @@
 //! One event as a journey sees it: when, where, what, and the few attributes
 //! the metrics read.
 
-use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
+use super::config::built_in_index;
 use crate::event::Event;
 use crate::identifier::Channel;
+use crate::resolver::KNOWN_CHANNELS;
 use crate::time::Timestamp;
 
 /// Fractional digits an [`Amount`] keeps: four, so that currencies with three
@@ -173,21 +174,40 @@ impl Known {
     pub(super) fn of(kind: &str) -> Option<(Known, &'static str)> {
         Known::ALL.iter().find(|(_, name)| *name == kind).copied()
     }
-}
 
-/// A kind as kept: known kinds as static text (a million touchpoints do not
-/// hold a million copies of `"page_view"`) with their code.
-fn intern_kind(kind: String) -> (Cow<'static, str>, Option<Known>) {
-    match Known::of(&kind) {
-        Some((known, name)) => (Cow::Borrowed(name), Some(known)),
-        None => (Cow::Owned(kind), None),
+    pub(super) fn name(self) -> &'static str {
+        Known::ALL[self as usize].1
     }
 }
 
-fn non_blank(text: &str) -> Option<Box<str>> {
+fn non_blank(text: &str) -> Option<&str> {
     let text = text.trim();
-    (!text.is_empty()).then(|| text.into())
+    (!text.is_empty()).then_some(text)
 }
+
+/// The parts of a touchpoint's text, in the order they are kept.
+#[derive(Clone, Copy)]
+enum Part {
+    EventId,
+    Product,
+    OrderId,
+    /// A kind that is not [`Known`].
+    CustomKind,
+}
+
+/// Built-in channels by number ([`built_in_index`]), for
+/// [`Touchpoint::channel`] to lend.
+static CHANNELS: [Channel; KNOWN_CHANNELS.len()] = KNOWN_CHANNELS;
+/// [`Touchpoint::channel`] codes besides built-in channel numbers.
+const CUSTOM_CHANNEL: u8 = 254;
+const NO_CHANNEL: u8 = 255;
+
+/// Flags of [`Touchpoint::flags`]: which optional parts are present.
+const TIMED: u8 = 1;
+const VALUED: u8 = 1 << 1;
+const PRODUCT: u8 = 1 << 2;
+const ORDER_ID: u8 = 1 << 3;
+const CUSTOM_KIND: u8 = 1 << 4;
 
 /// One touchpoint of a journey: an event's id, time, channel and kind, and
 /// the attributes the metrics read (`product`, `order_id`, `order_value`).
@@ -214,34 +234,53 @@ fn non_blank(text: &str) -> Option<Box<str>> {
 /// assert_eq!(bad.order_value(), None);
 /// assert!(bad.error().is_some());
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// # Size
+/// A touchpoint is kept for every event, three times over in a report with
+/// a baseline and the truth, so it is kept small: one allocation holds its
+/// text (event id, product, order id and a kind that is not one of the
+/// kinds the metrics know).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Touchpoint {
-    // Boxed strings: a touchpoint is kept for every event, and `Box<str>` is
-    // a third smaller than `String`.
-    event_id: Box<str>,
-    ts: Option<Timestamp>,
-    channel: Option<Channel>,
-    kind: Option<Cow<'static, str>>,
-    /// The code of `kind` when it is a known kind.
+    /// The event id, product, order id and custom kind back to back: one
+    /// allocation instead of up to four. Absent parts are empty.
+    text: Box<str>,
+    /// Where the event id, product and order id end in `text` (the custom
+    /// kind runs to the end).
+    ends: [usize; 3],
+    /// Milliseconds since the epoch when [`TIMED`], else 0: a bare `i64`
+    /// and a flag bit take half the room of an `Option<Timestamp>`.
+    millis: i64,
+    /// Ten-thousandths when [`VALUED`], else 0.
+    order_value: i64,
+    /// The channel's number when built in ([`built_in_index`]), else
+    /// [`CUSTOM_CHANNEL`] or [`NO_CHANNEL`]: a byte, where an
+    /// `Option<Channel>` takes 24.
+    channel: u8,
+    /// The channel when it is a custom one (rare: a pointer's room).
+    custom_channel: Option<Box<Channel>>,
+    /// The code of the kind when it is a known kind (its name is then not
+    /// in `text`): the metrics test kinds many times per touchpoint.
     known: Option<Known>,
-    product: Option<Box<str>>,
-    order_id: Option<Box<str>>,
-    order_value: Option<Amount>,
+    /// [`TIMED`], [`VALUED`], [`PRODUCT`], [`ORDER_ID`], [`CUSTOM_KIND`].
+    flags: u8,
     error: Option<TouchpointError>,
 }
 
 impl Touchpoint {
     /// A touchpoint of event `event_id` with nothing else known yet.
     pub fn new(event_id: impl Into<String>) -> Self {
+        let text = event_id.into().into_boxed_str();
+        let end = text.len();
         Touchpoint {
-            event_id: event_id.into().into_boxed_str(),
-            ts: None,
-            channel: None,
-            kind: None,
+            text,
+            ends: [end; 3],
+            millis: 0,
+            order_value: 0,
+            channel: NO_CHANNEL,
+            custom_channel: None,
             known: None,
-            product: None,
-            order_id: None,
-            order_value: None,
+            flags: 0,
             error: None,
         }
     }
@@ -254,97 +293,200 @@ impl Touchpoint {
     /// reported by [`error`](Self::error); the touchpoint itself is kept.
     pub fn from_event(event: &Event) -> Self {
         let attrs = event.attrs();
-        let mut touchpoint = Touchpoint::new(event.id());
-        touchpoint.ts = event.ts();
-        touchpoint.channel = event.channel().cloned();
-        if let Some(kind) = event.kind() {
-            let (kind, known) = intern_kind(kind.to_owned());
-            touchpoint.kind = Some(kind);
-            touchpoint.known = known;
+        let product = attrs.get("product").and_then(|v| non_blank(v));
+        let order_id = attrs.get("order_id").and_then(|v| non_blank(v));
+        let (known, custom_kind) = match event.kind() {
+            Some(kind) => match Known::of(kind) {
+                Some((known, _)) => (Some(known), None),
+                None => (None, Some(kind)),
+            },
+            None => (None, None),
+        };
+        let mut touchpoint =
+            Touchpoint::of_parts([Some(event.id()), product, order_id, custom_kind]);
+        touchpoint.known = known;
+        if let Some(channel) = event.channel() {
+            touchpoint.set_channel(channel.clone());
         }
-        touchpoint.product = attrs.get("product").and_then(|v| non_blank(v));
-        touchpoint.order_id = attrs.get("order_id").and_then(|v| non_blank(v));
+        if let Some(ts) = event.ts() {
+            touchpoint.set_ts(ts);
+        }
         if let Some(value) = attrs.get("order_value").filter(|v| !v.trim().is_empty()) {
             match value.parse() {
-                Ok(amount) => touchpoint.order_value = Some(amount),
+                Ok(amount) => touchpoint.set_order_value(amount),
                 Err(why) => touchpoint.error = Some(TouchpointError::InvalidOrderValue(why)),
             }
         }
         touchpoint
     }
 
+    /// A touchpoint of only these parts, in one allocation: event id,
+    /// product, order id, custom kind.
+    fn of_parts(parts: [Option<&str>; 4]) -> Self {
+        let len = parts.iter().flatten().map(|part| part.len()).sum();
+        let mut text = String::with_capacity(len);
+        let mut ends = [0; 3];
+        for (at, part) in parts[..3].iter().enumerate() {
+            text.push_str(part.unwrap_or_default());
+            ends[at] = text.len();
+        }
+        text.push_str(parts[3].unwrap_or_default());
+        let flag = |at: usize, flag: u8| if parts[at].is_some() { flag } else { 0 };
+        Touchpoint {
+            text: text.into_boxed_str(),
+            ends,
+            millis: 0,
+            order_value: 0,
+            channel: NO_CHANNEL,
+            custom_channel: None,
+            known: None,
+            flags: flag(1, PRODUCT) | flag(2, ORDER_ID) | flag(3, CUSTOM_KIND),
+            error: None,
+        }
+    }
+
+    /// Part `part` of the text, whether present or not (then empty).
+    fn part(&self, part: Part) -> &str {
+        let at = part as usize;
+        let start = if at == 0 { 0 } else { self.ends[at - 1] };
+        let end = self.ends.get(at).map_or(self.text.len(), |end| *end);
+        &self.text[start..end]
+    }
+
+    /// Part `part` when present.
+    fn optional(&self, part: Part, flag: u8) -> Option<&str> {
+        (self.flags & flag != 0).then(|| self.part(part))
+    }
+
+    /// The touchpoint with part `part` replaced by `value` (the builders:
+    /// not a hot path, so the text is rebuilt).
+    fn with_part(self, part: Part, value: Option<&str>) -> Self {
+        let mut parts = [
+            Some(self.part(Part::EventId)),
+            self.optional(Part::Product, PRODUCT),
+            self.optional(Part::OrderId, ORDER_ID),
+            self.optional(Part::CustomKind, CUSTOM_KIND),
+        ];
+        parts[part as usize] = value;
+        let rebuilt = Touchpoint::of_parts(parts);
+        const PARTS: u8 = PRODUCT | ORDER_ID | CUSTOM_KIND;
+        Touchpoint {
+            text: rebuilt.text,
+            ends: rebuilt.ends,
+            flags: (self.flags & !PARTS) | rebuilt.flags,
+            ..self
+        }
+    }
+
+    fn set_channel(&mut self, channel: Channel) {
+        match built_in_index(&channel) {
+            Some(number) => {
+                self.channel = number as u8;
+                self.custom_channel = None;
+            }
+            None => {
+                self.channel = CUSTOM_CHANNEL;
+                self.custom_channel = Some(Box::new(channel));
+            }
+        }
+    }
+
+    fn set_ts(&mut self, ts: Timestamp) {
+        self.millis = ts.unix_millis();
+        self.flags |= TIMED;
+    }
+
+    fn set_order_value(&mut self, value: Amount) {
+        self.order_value = value.ten_thousandths();
+        self.flags |= VALUED;
+    }
+
     /// Sets when it happened.
     pub fn with_ts(mut self, ts: Timestamp) -> Self {
-        self.ts = Some(ts);
+        self.set_ts(ts);
         self
     }
 
     /// Sets where it happened.
     pub fn with_channel(mut self, channel: Channel) -> Self {
-        self.channel = Some(channel);
+        self.set_channel(channel);
         self
     }
 
     /// Sets what happened (`page_view`, `purchase`, …).
-    pub fn with_kind(mut self, kind: impl Into<String>) -> Self {
-        let (kind, known) = intern_kind(kind.into());
-        self.kind = Some(kind);
-        self.known = known;
-        self
+    pub fn with_kind(self, kind: impl Into<String>) -> Self {
+        let kind = kind.into();
+        match Known::of(&kind) {
+            Some((known, _)) => {
+                let mut touchpoint = self.with_part(Part::CustomKind, None);
+                touchpoint.known = Some(known);
+                touchpoint
+            }
+            None => {
+                let mut touchpoint = self.with_part(Part::CustomKind, Some(&kind));
+                touchpoint.known = None;
+                touchpoint
+            }
+        }
     }
 
     /// Sets the product it concerns.
-    pub fn with_product(mut self, product: impl Into<String>) -> Self {
-        self.product = Some(product.into().into_boxed_str());
-        self
+    pub fn with_product(self, product: impl Into<String>) -> Self {
+        self.with_part(Part::Product, Some(&product.into()))
     }
 
     /// Sets the order it belongs to.
-    pub fn with_order_id(mut self, order_id: impl Into<String>) -> Self {
-        self.order_id = Some(order_id.into().into_boxed_str());
-        self
+    pub fn with_order_id(self, order_id: impl Into<String>) -> Self {
+        self.with_part(Part::OrderId, Some(&order_id.into()))
     }
 
     /// Sets the order value.
     pub fn with_order_value(mut self, value: Amount) -> Self {
-        self.order_value = Some(value);
+        self.set_order_value(value);
         self.error = None;
         self
     }
 
     /// The event's id.
     pub fn event_id(&self) -> &str {
-        &self.event_id
+        self.part(Part::EventId)
     }
 
     /// When it happened, if known. Window metrics skip untimed touchpoints.
     pub fn ts(&self) -> Option<Timestamp> {
-        self.ts
+        self.millis().map(Timestamp::from_unix_millis)
     }
 
     /// Where it happened, if known.
     pub fn channel(&self) -> Option<&Channel> {
-        self.channel.as_ref()
+        match self.channel {
+            NO_CHANNEL => None,
+            CUSTOM_CHANNEL => self.custom_channel.as_deref(),
+            number => CHANNELS.get(usize::from(number)),
+        }
     }
 
     /// What happened, if known.
     pub fn kind(&self) -> Option<&str> {
-        self.kind.as_deref()
+        match self.known {
+            Some(known) => Some(known.name()),
+            None => self.optional(Part::CustomKind, CUSTOM_KIND),
+        }
     }
 
     /// The `product` attribute.
     pub fn product(&self) -> Option<&str> {
-        self.product.as_deref()
+        self.optional(Part::Product, PRODUCT)
     }
 
     /// The `order_id` attribute.
     pub fn order_id(&self) -> Option<&str> {
-        self.order_id.as_deref()
+        self.optional(Part::OrderId, ORDER_ID)
     }
 
     /// The `order_value` attribute, when it was a valid amount.
     pub fn order_value(&self) -> Option<Amount> {
-        self.order_value
+        (self.flags & VALUED != 0).then_some(Amount(self.order_value))
     }
 
     /// What could not be read from the event, if anything.
@@ -353,7 +495,7 @@ impl Touchpoint {
     }
 
     pub(super) fn millis(&self) -> Option<i64> {
-        self.ts.map(Timestamp::unix_millis)
+        (self.flags & TIMED != 0).then_some(self.millis)
     }
 
     pub(super) fn known(&self) -> Option<Known> {
@@ -365,25 +507,45 @@ impl Touchpoint {
     }
 
     pub(super) fn on(&self, channel: &Channel) -> bool {
-        self.channel.as_ref() == Some(channel)
+        self.channel() == Some(channel)
+    }
+
+    /// The event id's bytes, for ordering: bytewise order is `str` order.
+    fn event_id_bytes(&self) -> &[u8] {
+        &self.text.as_bytes()[..self.ends[0]]
+    }
+}
+
+impl fmt::Debug for Touchpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Touchpoint")
+            .field("event_id", &self.event_id())
+            .field("ts", &self.ts())
+            .field("channel", &self.channel())
+            .field("kind", &self.kind())
+            .field("product", &self.product())
+            .field("order_id", &self.order_id())
+            .field("order_value", &self.order_value())
+            .field("error", &self.error)
+            .finish()
     }
 }
 
 /// Journey order: by time, untimed last, then by event id. Total for
 /// distinct (time, id) pairs, so the order never depends on arrival.
 pub(super) fn journey_order(a: &Touchpoint, b: &Touchpoint) -> Ordering {
-    let time = match (a.ts, b.ts) {
+    let time = match (a.millis(), b.millis()) {
         (Some(x), Some(y)) => x.cmp(&y),
         (Some(_), None) => Ordering::Less,
         (None, Some(_)) => Ordering::Greater,
         (None, None) => Ordering::Equal,
     };
-    time.then_with(|| a.event_id.cmp(&b.event_id))
+    time.then_with(|| a.event_id_bytes().cmp(b.event_id_bytes()))
 }
 
 /// The same event seen twice: equal id and time.
 pub(super) fn same_event(a: &Touchpoint, b: &Touchpoint) -> bool {
-    a.ts == b.ts && a.event_id == b.event_id
+    a.millis() == b.millis() && a.event_id_bytes() == b.event_id_bytes()
 }
 
 #[cfg(test)]
@@ -427,6 +589,61 @@ mod tests {
     }
 
     #[test]
+    fn a_touchpoint_stays_small() {
+        // Kept for every event, up to three times over in a report. (Text
+        // offsets are `usize`, so no text length can overflow them.)
+        assert_eq!(std::mem::size_of::<Touchpoint>(), 72);
+    }
+
+    #[test]
+    fn builders_replace_each_part_alone() {
+        let touchpoint = Touchpoint::new("e1")
+            .with_kind("visit")
+            .with_product("sku-1")
+            .with_order_id("o-1")
+            .with_kind("purchase")
+            .with_product("")
+            .with_ts(Timestamp::from_unix_millis(-5))
+            .with_order_value(Amount::from_ten_thousandths(0));
+        assert_eq!(touchpoint.event_id(), "e1");
+        assert_eq!(touchpoint.kind(), Some("purchase"));
+        assert_eq!(touchpoint.product(), Some(""));
+        assert_eq!(touchpoint.order_id(), Some("o-1"));
+        assert_eq!(touchpoint.ts(), Some(Timestamp::from_unix_millis(-5)));
+        assert_eq!(touchpoint.order_value(), Some(Amount::default()));
+        let custom = touchpoint.clone().with_kind("visit").with_order_id("o-2");
+        assert_eq!(custom.kind(), Some("visit"));
+        assert_eq!(
+            (custom.product(), custom.order_id()),
+            (Some(""), Some("o-2"))
+        );
+        assert_eq!(
+            custom.with_kind("purchase").with_order_id("o-1"),
+            touchpoint
+        );
+        let kiosk: Channel = "kiosk".parse().unwrap();
+        let moved = touchpoint.clone().with_channel(kiosk.clone());
+        assert_eq!(moved.channel(), Some(&kiosk));
+        assert!(!moved.on(&Channel::Store));
+        let back = moved.with_channel(Channel::Store);
+        assert_eq!(back.channel(), Some(&Channel::Store));
+        assert!(back.on(&Channel::Store));
+        assert_eq!(back, touchpoint.clone().with_channel(Channel::Store));
+        let bare = Touchpoint::new("é");
+        assert_eq!(
+            (
+                bare.kind(),
+                bare.product(),
+                bare.order_id(),
+                bare.ts(),
+                bare.order_value()
+            ),
+            (None, None, None, None, None)
+        );
+        assert!(format!("{bare:?}").contains("event_id: \"é\""));
+    }
+
+    #[test]
     fn from_event_reads_attrs_and_reports_bad_values() {
         let event = Event::new("e1")
             .with_kind("purchase")
@@ -441,7 +658,8 @@ mod tests {
             touchpoint.error(),
             Some(TouchpointError::InvalidOrderValue(AmountError::Malformed))
         );
-        assert!(matches!(touchpoint.kind, Some(Cow::Borrowed("purchase"))));
+        assert_eq!(touchpoint.known, Some(Known::Purchase));
+        assert_eq!(touchpoint.kind(), Some("purchase"));
         let blank = Touchpoint::from_event(&event.with_attr("order_value", ""));
         assert_eq!((blank.order_value(), blank.error()), (None, None));
     }
