@@ -786,6 +786,30 @@ proptest! {
     }
 }
 
+/// The event a touchpoint would come from: its id, time, channel, kind,
+/// product and order id.
+fn event_of(touchpoint: &Touchpoint) -> Event {
+    let mut event = Event::new(touchpoint.event_id());
+    if let Some(ts) = touchpoint.ts() {
+        event = event.with_ts(ts);
+    }
+    if let Some(channel) = touchpoint.channel() {
+        event = event.with_channel(channel.clone());
+    }
+    if let Some(kind) = touchpoint.kind() {
+        event = event.with_kind(kind);
+    }
+    for (name, value) in [
+        ("product", touchpoint.product()),
+        ("order_id", touchpoint.order_id()),
+    ] {
+        if let Some(value) = value {
+            event = event.with_attr(name, value);
+        }
+    }
+    event
+}
+
 /// People who each own their identifiers: events carry one to three of
 /// their person's identifiers, never another person's.
 fn people() -> impl Strategy<Value = Vec<(Event, usize)>> {
@@ -795,25 +819,7 @@ fn people() -> impl Strategy<Value = Vec<(Event, usize)>> {
             .into_iter()
             .enumerate()
             .map(|(i, (person, ids, spec))| {
-                let touchpoint = build(i, spec);
-                let mut event = Event::new(touchpoint.event_id());
-                if let Some(ts) = touchpoint.ts() {
-                    event = event.with_ts(ts);
-                }
-                if let Some(channel) = touchpoint.channel() {
-                    event = event.with_channel(channel.clone());
-                }
-                if let Some(kind) = touchpoint.kind() {
-                    event = event.with_kind(kind);
-                }
-                for (name, value) in [
-                    ("product", touchpoint.product()),
-                    ("order_id", touchpoint.order_id()),
-                ] {
-                    if let Some(value) = value {
-                        event = event.with_attr(name, value);
-                    }
-                }
+                let mut event = event_of(&build(i, spec));
                 for id in ids {
                     event = event.with_identifier(match id {
                         0 => Identifier::cookie(format!("ck_{person}_a")),
@@ -1198,20 +1204,7 @@ fn follow_and_rebuild(
     for op in ops {
         match op {
             FollowOp::Observe(spec, ids) => {
-                let touchpoint = build(sent.len(), *spec);
-                let mut event = Event::new(touchpoint.event_id());
-                if let Some(ts) = touchpoint.ts() {
-                    event = event.with_ts(ts);
-                }
-                if let Some(channel) = touchpoint.channel() {
-                    event = event.with_channel(channel.clone());
-                }
-                if let Some(kind) = touchpoint.kind() {
-                    event = event.with_kind(kind);
-                }
-                if let Some(product) = touchpoint.product() {
-                    event = event.with_attr("product", product);
-                }
+                let mut event = event_of(&build(sent.len(), *spec));
                 for &id in ids {
                     event = event.with_identifier(shared_pool(id));
                 }
