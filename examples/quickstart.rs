@@ -316,8 +316,9 @@ fn read(resolver: &mut Resolver) -> Result<Story> {
         // the changes it made: each moves the journeys it touches.
         // (`Journeys::follow` does both, and drains the change log.)
         if !outcome.is_replay() {
-            let touchpoint = Touchpoint::from_event(event);
-            story.journeys.extend([(outcome.profile(), touchpoint)]);
+            story
+                .journeys
+                .add(outcome.profile(), Touchpoint::from_event(event));
         }
         for change in resolver.drain_changes() {
             story.journeys.apply_change(&change, resolver);

@@ -25,7 +25,15 @@
 //!   limits send doubtful merges to [`Resolver::review_queue`];
 //! - [`Resolver::forget`] erases an identifier and splits its profile into
 //!   what still holds together; [`Resolver::drain_changes`] lists every
-//!   merge, rename and split for services that keep their own copies.
+//!   merge, rename and split for services that keep their own copies;
+//! - [`Resolver::observe_batch`] applies many events, normalizing and
+//!   hashing on the other cores while one thread links;
+//! - [`fuzzy`] adds fuzzy match rules (email typos, name and place, phone
+//!   digit slips, or your own [`fuzzy::MatchRule`]) through
+//!   [`ResolverBuilder::fuzzy`];
+//! - [`journey`] turns resolved events into journeys and omnichannel
+//!   metrics (ROPO, reverse ROPO, chat-assisted sales, phases), each also
+//!   without resolution, as a table or an SVG ([`journey::Report`]).
 //!
 //! ```
 //! use idstitch::{Channel, Event, Identifier, Region, ResolverBuilder, SecretKey};

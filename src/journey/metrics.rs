@@ -13,7 +13,7 @@ use hashbrown::HashMap;
 use serde::Serialize;
 
 use super::config::{BUILT_IN_CHANNELS, MetricsConfig, Phase, built_in_index};
-use super::touchpoint::{Known, Touchpoint};
+use super::touchpoint::{Known, SCALE, Touchpoint};
 use crate::identifier::Channel;
 use crate::resolver::KNOWN_CHANNELS;
 
@@ -486,7 +486,7 @@ impl Totals {
                 part as f64 / whole as f64
             }
         };
-        let to_f64 = |ten_thousandths: i128| ten_thousandths as f64 / 10_000.0;
+        let to_f64 = |ten_thousandths: i128| ten_thousandths as f64 / SCALE as f64;
         let spend_by_touchpoints = self
             .buckets
             .iter()

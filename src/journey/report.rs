@@ -70,6 +70,15 @@ pub(super) fn thousands(n: u64) -> String {
     out
 }
 
+/// A window in days: whole days as they are, otherwise two decimals.
+pub(super) fn days(window_days: f64) -> String {
+    if window_days.fract() == 0.0 {
+        format!("{window_days}")
+    } else {
+        format!("{window_days:.2}")
+    }
+}
+
 pub(super) fn percent(share: f64) -> String {
     format!("{:.1}%", share * 100.0)
 }
@@ -153,7 +162,15 @@ fn table(
     sets: &[&Metrics],
 ) -> fmt::Result {
     let columns: Vec<Vec<(String, String)>> = sets.iter().map(|m| rows(m)).collect();
-    let labels: Vec<&str> = columns[0].iter().map(|(label, _)| label.as_str()).collect();
+    // The columns have the same rows unless a caller edited a `Metrics`'
+    // lists; then the longest one gives the labels and missing cells stay
+    // blank.
+    let longest = columns.iter().max_by_key(|column| column.len());
+    let labels: Vec<&str> = longest
+        .into_iter()
+        .flatten()
+        .map(|(label, _)| label.as_str())
+        .collect();
     let label_width = labels
         .iter()
         .map(|l| l.chars().count())
@@ -182,7 +199,8 @@ fn table(
     for (row, label) in labels.iter().enumerate() {
         write!(f, "{label:<label_width$}")?;
         for (column, width) in columns.iter().zip(&widths) {
-            write!(f, "  {:>width$}", column[row].1)?;
+            let cell = column.get(row).map_or("", |(_, cell)| cell.as_str());
+            write!(f, "  {cell:>width$}")?;
         }
         writeln!(f)?;
     }
@@ -190,7 +208,7 @@ fn table(
 }
 
 fn title(m: &Metrics) -> String {
-    format!("Journey metrics (window {} days)", m.window_days)
+    format!("Journey metrics (window {} days)", days(m.window_days))
 }
 
 impl fmt::Display for Metrics {

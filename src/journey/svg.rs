@@ -4,9 +4,8 @@ use std::fmt::Write as _;
 
 use hashbrown::HashMap;
 
-use super::config::Phase;
 use super::metrics::{Metrics, Transition};
-use super::report::{Report, percent, thousands};
+use super::report::{Report, days, percent, thousands};
 
 /// Channels shown in a transition matrix; the rest are summed as `other`.
 const MAX_CHANNELS: usize = 10;
@@ -75,7 +74,7 @@ impl Report {
                 "{} touchpoints, window {} days. With resolution: {} profiles. \
                  Without resolution (each event's first raw identifier a customer): {} customers.",
                 thousands(self.resolved.touchpoints),
-                self.resolved.window_days,
+                days(self.resolved.window_days),
                 thousands(self.resolved.profiles),
                 thousands(self.unresolved.profiles),
             ),
@@ -133,8 +132,10 @@ impl TransitionMatrix {
     fn new(resolved: &[Transition], unresolved: &[Transition]) -> Self {
         let mut volume: HashMap<&str, u64> = HashMap::new();
         for t in resolved.iter().chain(unresolved) {
-            *volume.entry(t.from.as_str()).or_default() += t.count;
-            *volume.entry(t.to.as_str()).or_default() += t.count;
+            for channel in [t.from.as_str(), t.to.as_str()] {
+                let volume = volume.entry(channel).or_default();
+                *volume = volume.saturating_add(t.count);
+            }
         }
         let mut channels: Vec<(&str, u64)> = volume.into_iter().collect();
         channels.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
@@ -159,10 +160,13 @@ impl TransitionMatrix {
                 .unwrap_or(n - 1)
         };
         let fill = |transitions: &[Transition]| {
-            let total: u64 = transitions.iter().map(|t| t.count).sum();
+            let total = transitions
+                .iter()
+                .fold(0_u64, |total, t| total.saturating_add(t.count));
             let mut cells = vec![(0.0, 0_u64); n * n];
             for t in transitions {
-                cells[index(t.from.as_str()) * n + index(t.to.as_str())].1 += t.count;
+                let cell = &mut cells[index(t.from.as_str()) * n + index(t.to.as_str())].1;
+                *cell = cell.saturating_add(t.count);
             }
             for cell in &mut cells {
                 cell.0 = if total == 0 {
@@ -267,7 +271,6 @@ impl Svg {
             );
             y += 34.0;
         }
-        debug_assert_eq!(metrics.phase_reach.len(), Phase::ALL.len());
         y
     }
 
@@ -281,7 +284,9 @@ impl Svg {
         side: usize,
     ) -> f64 {
         let n = matrix.labels.len();
-        let total: u64 = matrix.cells[side].iter().map(|c| c.1).sum();
+        let total = matrix.cells[side]
+            .iter()
+            .fold(0_u64, |total, c| total.saturating_add(c.1));
         y += 18.0;
         self.text(
             x,

@@ -694,8 +694,9 @@ fn apply_merges(journeys: &mut Journeys<u8>, merges: &[(u8, u8)]) -> Vec<u8> {
     owner
 }
 
-fn sorted_journeys(journeys: &Journeys<u8>) -> Vec<(u8, Journey)> {
-    let mut all: Vec<(u8, Journey)> = journeys.iter().map(|(k, j)| (*k, j.clone())).collect();
+/// The journeys by customer, in customer order.
+fn sorted_journeys<K: Copy + Ord + std::hash::Hash>(journeys: &Journeys<K>) -> Vec<(K, Journey)> {
+    let mut all: Vec<(K, Journey)> = journeys.iter().map(|(k, j)| (*k, j.clone())).collect();
     all.sort_by_key(|(k, _)| *k);
     all
 }
@@ -1092,6 +1093,17 @@ fn the_summary_table_and_json_show_both_sides() {
         table.starts_with("Journey metrics (window 7 days)"),
         "{table}"
     );
+    // Metrics a caller edited, or an odd window, still print and draw.
+    let mut edited = report.clone();
+    edited.unresolved.phase_reach.pop();
+    edited.resolved.spend_by_touchpoints.clear();
+    edited.resolved.window_days = 1.0 / 24.0;
+    let table = edited.to_string();
+    assert!(
+        table.starts_with("Journey metrics (window 0.04 days)"),
+        "{table}"
+    );
+    check_xml(&edited.svg("edited")).unwrap();
     let widths: Vec<usize> = table.lines().map(|l| l.chars().count()).collect();
     assert!(widths.iter().all(|w| *w == widths[0]), "{table}");
 
@@ -1169,13 +1181,6 @@ fn follow_ops() -> impl Strategy<Value = Vec<FollowOp>> {
     prop::collection::vec(op, 0..=60)
 }
 
-fn sorted_by_profile(journeys: &Journeys<ProfileId>) -> Vec<(ProfileId, Journey)> {
-    let mut all: Vec<(ProfileId, Journey)> =
-        journeys.iter().map(|(k, j)| (*k, j.clone())).collect();
-    all.sort_by_key(|(k, _)| *k);
-    all
-}
-
 /// Runs `ops`, following the resolver incrementally; returns the journeys
 /// followed, the journeys rebuilt from scratch, and how many splits and
 /// merges the resolver made.
@@ -1250,7 +1255,7 @@ proptest! {
     #[test]
     fn followed_journeys_equal_journeys_rebuilt_from_scratch(ops in follow_ops()) {
         let (followed, rebuilt, _, _) = follow_and_rebuild(&ops);
-        prop_assert_eq!(sorted_by_profile(&followed), sorted_by_profile(&rebuilt));
+        prop_assert_eq!(sorted_journeys(&followed), sorted_journeys(&rebuilt));
         prop_assert_eq!(followed.metrics(), rebuilt.metrics());
     }
 }
@@ -1270,7 +1275,7 @@ fn following_cases_split_and_merge_profiles() {
     for _ in 0..64 {
         let ops = follow_ops().new_tree(&mut runner).unwrap().current();
         let (followed, rebuilt, s, m) = follow_and_rebuild(&ops);
-        assert_eq!(sorted_by_profile(&followed), sorted_by_profile(&rebuilt));
+        assert_eq!(sorted_journeys(&followed), sorted_journeys(&rebuilt));
         splits += s;
         merges += m;
         cases_with_splits += usize::from(s > 0);

@@ -14,7 +14,7 @@ use crate::time::Timestamp;
 /// Fractional digits an [`Amount`] keeps: four, so that currencies with three
 /// minor digits and unit prices such as `0.0125` stay exact.
 const SCALE_DIGITS: u32 = 4;
-const SCALE: i64 = 10_i64.pow(SCALE_DIGITS);
+pub(super) const SCALE: i64 = 10_i64.pow(SCALE_DIGITS);
 
 /// An order value: a decimal number, exact to four fractional digits.
 ///
@@ -171,8 +171,11 @@ impl Known {
         (Known::Review, "review"),
     ];
 
-    pub(super) fn of(kind: &str) -> Option<(Known, &'static str)> {
-        Known::ALL.iter().find(|(_, name)| *name == kind).copied()
+    pub(super) fn of(kind: &str) -> Option<Known> {
+        Known::ALL
+            .iter()
+            .find(|(_, name)| *name == kind)
+            .map(|&(known, _)| known)
     }
 
     pub(super) fn name(self) -> &'static str {
@@ -297,7 +300,7 @@ impl Touchpoint {
         let order_id = attrs.get("order_id").and_then(|v| non_blank(v));
         let (known, custom_kind) = match event.kind() {
             Some(kind) => match Known::of(kind) {
-                Some((known, _)) => (Some(known), None),
+                Some(known) => (Some(known), None),
                 None => (None, Some(kind)),
             },
             None => (None, None),
@@ -417,7 +420,7 @@ impl Touchpoint {
     pub fn with_kind(self, kind: impl Into<String>) -> Self {
         let kind = kind.into();
         match Known::of(&kind) {
-            Some((known, _)) => {
+            Some(known) => {
                 let mut touchpoint = self.with_part(Part::CustomKind, None);
                 touchpoint.known = Some(known);
                 touchpoint
@@ -430,14 +433,16 @@ impl Touchpoint {
         }
     }
 
-    /// Sets the product it concerns.
-    pub fn with_product(self, product: impl Into<String>) -> Self {
-        self.with_part(Part::Product, Some(&product.into()))
+    /// Sets the product it concerns, trimmed; a blank one clears it, as in
+    /// [`from_event`](Self::from_event).
+    pub fn with_product(self, product: impl AsRef<str>) -> Self {
+        self.with_part(Part::Product, non_blank(product.as_ref()))
     }
 
-    /// Sets the order it belongs to.
-    pub fn with_order_id(self, order_id: impl Into<String>) -> Self {
-        self.with_part(Part::OrderId, Some(&order_id.into()))
+    /// Sets the order it belongs to, trimmed; a blank one clears it, as in
+    /// [`from_event`](Self::from_event).
+    pub fn with_order_id(self, order_id: impl AsRef<str>) -> Self {
+        self.with_part(Part::OrderId, non_blank(order_id.as_ref()))
     }
 
     /// Sets the order value.
@@ -596,27 +601,38 @@ mod tests {
     }
 
     #[test]
+    fn known_kinds_are_listed_in_declaration_order() {
+        // `Known::name` and the phase table index `ALL` by the code.
+        for (at, (known, name)) in Known::ALL.iter().enumerate() {
+            assert_eq!(*known as usize, at, "{name}");
+            assert_eq!(Known::of(name), Some(*known));
+            assert_eq!(known.name(), *name);
+        }
+    }
+
+    #[test]
     fn builders_replace_each_part_alone() {
         let touchpoint = Touchpoint::new("e1")
             .with_kind("visit")
             .with_product("sku-1")
             .with_order_id("o-1")
             .with_kind("purchase")
-            .with_product("")
+            .with_product(" ")
             .with_ts(Timestamp::from_unix_millis(-5))
             .with_order_value(Amount::from_ten_thousandths(0));
         assert_eq!(touchpoint.event_id(), "e1");
         assert_eq!(touchpoint.kind(), Some("purchase"));
-        assert_eq!(touchpoint.product(), Some(""));
+        assert_eq!(touchpoint.product(), None);
         assert_eq!(touchpoint.order_id(), Some("o-1"));
+        assert_eq!(
+            touchpoint.clone().with_product(" sku-2 ").product(),
+            Some("sku-2")
+        );
         assert_eq!(touchpoint.ts(), Some(Timestamp::from_unix_millis(-5)));
         assert_eq!(touchpoint.order_value(), Some(Amount::default()));
         let custom = touchpoint.clone().with_kind("visit").with_order_id("o-2");
         assert_eq!(custom.kind(), Some("visit"));
-        assert_eq!(
-            (custom.product(), custom.order_id()),
-            (Some(""), Some("o-2"))
-        );
+        assert_eq!((custom.product(), custom.order_id()), (None, Some("o-2")));
         assert_eq!(
             custom.with_kind("purchase").with_order_id("o-1"),
             touchpoint
