@@ -103,8 +103,16 @@ impl Resolver {
         for (name, value) in event.attrs() {
             record.push_attr(name, value);
         }
+        let Ok(end) = u32::try_from(fuzzy.nodes.len()) else {
+            // Past u32::MAX identifiers in records, nothing new is indexed.
+            fuzzy
+                .nodes
+                .truncate(fuzzy.ends.last().map_or(0, |&end| end as usize));
+            self.fuzzy = Some(fuzzy);
+            return;
+        };
         fuzzy.owners.push(node);
-        fuzzy.ends.push(fuzzy.nodes.len() as u32);
+        fuzzy.ends.push(end);
         // Records of this event's own profile, or of identifiers taken out,
         // are passed over without using up the comparison cap: a person's
         // own earlier events would otherwise fill their blocks.
@@ -119,10 +127,9 @@ impl Resolver {
         // Profiles met already for this event: the best match decides.
         let mut met: Vec<u32> = Vec::new();
         for found in found {
+            // `keep` passed over excluded owners, and nothing is excluded
+            // while this event is linked.
             let candidate = fuzzy.owners[found.candidate() as usize];
-            if excluded(self, candidate) {
-                continue;
-            }
             let (root, other) = (self.nodes.sets.find(node), self.nodes.sets.find(candidate));
             if root == other || met.contains(&other) {
                 continue;

@@ -221,7 +221,7 @@ const TYPOS: &[(&str, &str)] = &[
 /// | Local parts | Domains | Score | Backed by name and place |
 /// |---|---|---|---|
 /// | equal | one is a typo of the other | 0.97 | 0.97 |
-/// | equal (4 bytes or more, not a role mailbox such as `info@`) | one edit apart, not both real, 7 bytes or more | 0.88 | 0.96 |
+/// | equal (4 bytes or more, not a role mailbox such as `info@`) | one edit apart, not both known (real or a known typo), 7 bytes or more | 0.88 | 0.96 |
 /// | one edit apart | equal | 0.86 | 0.96 |
 /// | one edit apart | one is a typo of the other | 0.82 | 0.93 |
 ///

@@ -244,6 +244,10 @@ impl Matcher {
         record: MatchRecord,
         keep: impl FnMut(usize, u32) -> bool,
     ) -> Vec<FuzzyMatch> {
+        if self.config.comparison_cap() == 0 {
+            // Matching is off: nothing to compare, so nothing is kept.
+            return Vec::new();
+        }
         let any = self.scratch.keys_of(&self.config.rules, &record);
         let found = self.find_by_keys(Some(id), &record, keep);
         self.insert_by_keys(id, record, any);
@@ -283,7 +287,7 @@ impl Matcher {
     }
 
     /// Indexes `record` as `id`, replacing an earlier record of that id.
-    #[cfg_attr(not(test), allow(dead_code, reason = "the resolver's entry point"))]
+    #[cfg(test)]
     pub(crate) fn insert(&mut self, id: u32, record: MatchRecord) {
         let any = self.scratch.keys_of(&self.config.rules, &record);
         self.insert_by_keys(id, record, any);
@@ -291,7 +295,7 @@ impl Matcher {
 
     /// The matches of `record` among the indexed records other than
     /// `exclude`, without indexing it.
-    #[cfg_attr(not(test), allow(dead_code, reason = "the resolver's entry point"))]
+    #[cfg(test)]
     pub(crate) fn find(&mut self, exclude: Option<u32>, record: &MatchRecord) -> Vec<FuzzyMatch> {
         self.scratch.keys_of(&self.config.rules, record);
         self.find_by_keys(exclude, record, |_, _| true)

@@ -215,7 +215,8 @@ impl TryFrom<f64> for Score {
 /// themselves) and because anyone who can send events can fill a block with
 /// records that share a key legitimately; the comparison cap bounds the cost
 /// either way. (A blake3 key cost about 130 ns against about 20 ns here, and
-/// an email yields a key per letter of its local part.) A collision of two
+/// an email yields a key per non-digit byte of a local part of 6 bytes or
+/// more, plus its whole-address and domain keys.) A collision of two
 /// unrelated keys only costs a comparison.
 ///
 /// ```
@@ -491,8 +492,10 @@ impl FuzzyConfig {
     /// one typo at the same city, an email one edit away).
     pub const DEFAULT_SUGGEST: f64 = 0.80;
     /// Default `auto_merge` threshold: the built-in rules reach it only for
-    /// a known email domain typo, a name alike at the same postcode, or a
-    /// transposed phone digit together with a second agreeing attribute.
+    /// a known email domain typo, an email slip backed by name and place, a
+    /// name alike at the same postcode, or a transposed phone digit with a
+    /// shared identifier or names alike (a shared postcode alone gives
+    /// 0.88).
     pub const DEFAULT_AUTO_MERGE: f64 = 0.95;
     /// Default comparison cap per record.
     pub const DEFAULT_MAX_COMPARISONS: u32 = 64;

@@ -89,14 +89,14 @@ impl NamePlace {
 
 /// Where two records agree.
 #[derive(Clone, Copy)]
-pub(super) enum Place {
+enum Place {
     Postcode,
     City,
 }
 
 /// Where `a` and `b` agree: the same postcode, or the same city when not
 /// both have a postcode. Different postcodes never agree.
-pub(super) fn place(a: &MatchRecord, b: &MatchRecord) -> Option<Place> {
+fn place(a: &MatchRecord, b: &MatchRecord) -> Option<Place> {
     match (a.postcode(), b.postcode()) {
         (Some(x), Some(y)) => (x == y).then_some(Place::Postcode),
         _ => match (a.city(), b.city()) {

@@ -8,11 +8,11 @@ use crate::identifier::IdentifierKind;
 use super::fold;
 
 /// The attribute holding a person's full name.
-pub(super) const NAME: &str = "name";
+const NAME: &str = "name";
 /// The attribute holding a city.
-pub(super) const CITY: &str = "city";
+const CITY: &str = "city";
 /// The attribute holding a postcode.
-pub(super) const POSTCODE: &str = "postcode";
+const POSTCODE: &str = "postcode";
 
 /// Values (identifiers, attribute names and values) longer than this many
 /// bytes are ignored: the normalizer never accepts longer identifiers, and

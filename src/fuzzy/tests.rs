@@ -249,6 +249,29 @@ proptest! {
 }
 
 #[test]
+fn a_cap_of_zero_turns_matching_off() {
+    let mut config = FuzzyConfig::default();
+    config.max_comparisons(0);
+    let mut matcher = Matcher::new(config);
+    let email = |value| MatchRecord::new().with_identifier(IdentifierKind::Email, value);
+    assert!(
+        matcher
+            .match_record(1, email("jandevries@gmail.com"))
+            .is_empty()
+    );
+    assert!(
+        matcher
+            .match_record(2, email("jandevries@gmial.com"))
+            .is_empty()
+    );
+    let stats = matcher.stats();
+    assert_eq!(
+        (stats.indexed, stats.postings, stats.comparisons),
+        (0, 0, 0)
+    );
+}
+
+#[test]
 fn candidates_keep_their_best_rule() {
     let mut matcher = Matcher::new(FuzzyConfig::default());
     let base = || {
