@@ -406,68 +406,115 @@ fn deletion_key(tag: u8, bytes: &[u8], skip: usize, rest: &[&[u8]]) -> BlockKey 
     hasher.finish()
 }
 
-/// The base of the polynomial hash of [`local_keys`]: odd, with its bits
-/// well spread.
-const BASE: u64 = 0x9e37_79b9_7f4a_7c15;
-/// `BASE`'s inverse: `BASE × INVERSE = 1` (mod 2^64), which every odd
-/// number has. Newton's iteration doubles the correct low bits each step,
-/// from the 3 an odd number is correct to as its own inverse.
-const INVERSE: u64 = {
-    let mut inverse = BASE;
-    let mut step = 0;
-    while step < 5 {
-        inverse = inverse.wrapping_mul(2u64.wrapping_sub(BASE.wrapping_mul(inverse)));
-        step += 1;
-    }
-    inverse
-};
-
-/// One step of the polynomial hash: `hash` of a text, then `byte`.
-fn poly(hash: u64, byte: u8) -> u64 {
-    hash.wrapping_mul(BASE).wrapping_add(u64::from(byte) + 1)
+/// The local part's digits, in order, on the stack: a slip that scores
+/// touches no digit, so both addresses of such a pair have the same ones.
+struct Digits {
+    bytes: [u8; MAX_LOCAL],
+    len: usize,
 }
 
-/// Pushes the keys of `local@meant`: whole, and, when the local part is
-/// long enough for a local-part slip (6 bytes), with each byte that is not
-/// a digit deleted in turn, from the last byte to the first. A slip counts
-/// only when it touches no digit, so deleting a digit would only find pairs
-/// [`slip`] refuses.
-///
-/// The keys hash the text with a polynomial hash (mod 2^64), then mix it
-/// as [`BlockKey`]s are, so that all keys cost one pass over the bytes
-/// rather than one pass each. With `h(t)` the hash of `t` and `|t|` its
-/// length, `h(x y) = h(x) × BASE^|y| + h(y)`; so deleting byte `c` at `i`
-/// from `w = p c s` (`p` the `i` bytes before it) gives
-/// `h(p s) = h(w) + BASE^|s| × (h(p) − h(p c))`, where `h(p)` comes from
-/// `h(p c)` by undoing one step.
-fn local_keys(local: &[u8], meant: &[u8], keys: &mut Vec<BlockKey>) {
-    let key = |hash: u64| BlockHasher(hash).finish();
-    // The tag and the local part, then "@" and the domain meant, with
-    // `power` = BASE^|"@" meant|.
-    let mut head = poly(0, b'E');
-    for &byte in local {
-        head = poly(head, byte);
-    }
-    let (mut whole, mut power) = (head, 1u64);
-    for &byte in b"@".iter().chain(meant) {
-        whole = poly(whole, byte);
-        power = power.wrapping_mul(BASE);
-    }
-    keys.push(key(whole));
-    if local.len() < MIN_NEAR_LOCAL {
-        return;
-    }
-    // From the last byte to the first: `head` is h(tag p c), `power` is
-    // BASE^|s "@" meant|.
-    for &byte in local.iter().rev() {
-        let before = head.wrapping_sub(u64::from(byte) + 1).wrapping_mul(INVERSE);
-        if !byte.is_ascii_digit() {
-            keys.push(key(
-                whole.wrapping_add(power.wrapping_mul(before.wrapping_sub(head)))
-            ));
+impl Digits {
+    fn of(local: &[u8]) -> Digits {
+        let mut digits = Digits {
+            bytes: [0; MAX_LOCAL],
+            len: 0,
+        };
+        for &byte in local.iter().filter(|byte| byte.is_ascii_digit()) {
+            if let Some(slot) = digits.bytes.get_mut(digits.len) {
+                *slot = byte;
+                digits.len += 1;
+            }
         }
-        head = before;
-        power = power.wrapping_mul(BASE);
+        digits
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
+    }
+}
+
+/// The key of `local@meant` whole: same local part, domains a known typo
+/// of one another.
+fn whole_key(local: &[u8], meant: &[u8]) -> BlockKey {
+    let mut hasher = BlockHasher::new();
+    hasher.write(b"E");
+    hasher.write(local);
+    hasher.write(b"@");
+    hasher.write(meant);
+    hasher.finish()
+}
+
+/// The key of a piece of a local part of `len` bytes: `tag`, the length,
+/// the local part's digits, the piece (the bytes of `pieces` back to back),
+/// "@" and the domain meant. `len` and `tag` fix where the piece lies, so
+/// keys of different pieces never coincide by construction.
+fn piece_key(tag: u8, len: usize, digits: &Digits, pieces: [&[u8]; 2], meant: &[u8]) -> BlockKey {
+    let mut hasher = BlockHasher::new();
+    // At most MAX_LOCAL + 1, which fits.
+    hasher.write(&[tag, len.min(usize::from(u8::MAX)) as u8]);
+    hasher.write(digits.as_bytes());
+    hasher.write(b"|");
+    for piece in pieces {
+        hasher.write(piece);
+    }
+    hasher.write(b"@");
+    hasher.write(meant);
+    hasher.finish()
+}
+
+/// Where a local part of `len` bytes is cut in two for the slip keys.
+fn cut(len: usize) -> usize {
+    len / 2
+}
+
+/// Pushes the keys that find local-part slips of `local@meant` under the
+/// halves of a local part of `len` bytes (`local`'s own length, or one more
+/// or less): "P", the first `cut(len)` bytes, and "S", the last
+/// `len - cut(len)` bytes. A string of length `len` one edit from `local`
+/// keeps one of its halves intact: an edit at or past the cut leaves the
+/// first half, one before it the second (an insertion or deletion shifts
+/// the second half by one byte, which counting it from the end absorbs).
+/// Only a swap of the two bytes around the cut breaks both halves; the "T"
+/// key of [`slip_keys`] covers that.
+fn half_keys(local: &[u8], len: usize, digits: &Digits, meant: &[u8], keys: &mut Vec<BlockKey>) {
+    let half = cut(len);
+    let (Some(first), Some(last)) = (
+        local.get(..half),
+        local
+            .len()
+            .checked_sub(len - half)
+            .and_then(|from| local.get(from..)),
+    ) else {
+        return;
+    };
+    keys.push(piece_key(b'P', len, digits, [first, &[]], meant));
+    keys.push(piece_key(b'S', len, digits, [last, &[]], meant));
+}
+
+/// Pushes the keys under which `local@meant` is filed and looks for
+/// local-part slips, when the local part is long enough for one (6
+/// bytes): its two halves ([`half_keys`]), and the local part without the
+/// two bytes around the cut ("T"), which a swap of those two leaves
+/// intact. The keys carry the length and the digits of the local part, so
+/// a block holds only addresses of that length with those digits.
+fn slip_keys(local: &[u8], meant: &[u8], digits: &Digits, keys: &mut Vec<BlockKey>) {
+    let len = local.len();
+    let half = cut(len);
+    half_keys(local, len, digits, meant, keys);
+    if let (Some(before), Some(after)) = (local.get(..half - 1), local.get(half + 1..)) {
+        keys.push(piece_key(b'T', len, digits, [before, after], meant));
+    }
+}
+
+/// Pushes the keys under which `local@meant` looks, but is not filed, for
+/// slips that change the length: the halves of a local part one byte
+/// shorter or longer, where a slip can still score.
+fn near_length_keys(local: &[u8], meant: &[u8], digits: &Digits, keys: &mut Vec<BlockKey>) {
+    let len = local.len();
+    for other in [len - 1, len + 1] {
+        if (MIN_NEAR_LOCAL..=MAX_LOCAL).contains(&other) {
+            half_keys(local, other, digits, meant, keys);
+        }
     }
 }
 
@@ -774,13 +821,35 @@ impl MatchRule for EmailTypo {
         {
             let local = email.local.as_bytes();
             let meant = email.domain.meant.as_bytes();
-            local_keys(local, meant, keys);
+            keys.push(whole_key(local, meant));
+            if local.len() >= MIN_NEAR_LOCAL {
+                slip_keys(local, meant, &Digits::of(local), keys);
+            }
             let raw = email.domain.raw.as_bytes();
             if raw.len() >= MIN_NEAR_DOMAIN && near_domain_local(local) {
                 let first = raw.get(..1).unwrap_or_default();
                 let last = raw.get(raw.len() - 3..).unwrap_or_default();
                 keys.push(deletion_key(b'F', local, usize::MAX, &[b"@", first]));
                 keys.push(deletion_key(b'L', local, usize::MAX, &[b"@", last]));
+            }
+        }
+    }
+
+    fn one_way_keys(
+        &self,
+        record: &MatchRecord,
+        _index_only: &mut Vec<BlockKey>,
+        query_only: &mut Vec<BlockKey>,
+    ) {
+        let table = &*self.table;
+        for email in record
+            .values(&IdentifierKind::Email)
+            .filter_map(|raw| Email::read(table, raw))
+        {
+            let local = email.local.as_bytes();
+            if local.len() >= MIN_NEAR_LOCAL {
+                let meant = email.domain.meant.as_bytes();
+                near_length_keys(local, meant, &Digits::of(local), query_only);
             }
         }
     }
@@ -972,37 +1041,98 @@ mod tests {
         assert_eq!(rule.score(&b, &a).map(Score::get), Some(0.97));
     }
 
-    #[test]
-    fn deletion_keys_are_the_keys_of_the_shorter_text() {
-        assert_eq!(BASE.wrapping_mul(INVERSE), 1);
-        let keys = |local: &str| {
-            let mut keys = Vec::new();
-            local_keys(local.as_bytes(), b"gmail.com", &mut keys);
-            keys
-        };
-        // Whole, then each byte that is not a digit deleted, last first.
-        let long = keys("jandevries7");
-        assert_eq!(long.len(), 1 + 10);
-        assert_eq!(long.len(), long.iter().collect::<HashSet<_>>().len());
-        for (key, deleted) in long.iter().skip(1).zip((0..10).rev()) {
-            let mut shorter = "jandevries7".to_string();
-            shorter.remove(deleted);
-            assert_eq!(*key, keys(&shorter)[0], "{shorter}");
+    /// Every string one edit from `text` with the edited byte from `bytes`:
+    /// substitutions, insertions, deletions and swaps at every position.
+    fn one_edit_variants(text: &str, bytes: &[u8]) -> Vec<String> {
+        let text = text.as_bytes();
+        let mut out: Vec<Vec<u8>> = Vec::new();
+        for at in 0..=text.len() {
+            for &byte in bytes {
+                let mut inserted = text.to_vec();
+                inserted.insert(at, byte);
+                out.push(inserted);
+                if at < text.len() {
+                    let mut replaced = text.to_vec();
+                    replaced[at] = byte;
+                    out.push(replaced);
+                }
+            }
+            if at < text.len() {
+                let mut deleted = text.to_vec();
+                deleted.remove(at);
+                out.push(deleted);
+            }
+            if at + 1 < text.len() {
+                let mut swapped = text.to_vec();
+                swapped.swap(at, at + 1);
+                out.push(swapped);
+            }
         }
-        // Keys depend on the domain, and short local parts have the whole
-        // key only.
-        let mut elsewhere = Vec::new();
-        local_keys(b"jandevries7", b"gmial.com", &mut elsewhere);
-        assert!(elsewhere.iter().all(|key| !long.contains(key)));
-        assert_eq!(keys("jan12").len(), 1);
-        assert_eq!(keys("123456").len(), 1);
-        // As the rule's documentation counts them.
-        let mut keys = Vec::new();
-        EmailTypo::new().blocking_keys(&record("jan.devries12@gmail.com"), &mut keys);
-        assert_eq!(keys.len(), 13);
-        keys.clear();
-        EmailTypo::new().blocking_keys(&record("info@shop-a.nl"), &mut keys);
-        assert_eq!(keys.len(), 1);
+        out.into_iter()
+            .filter_map(|v| String::from_utf8(v).ok())
+            .collect()
+    }
+
+    #[test]
+    fn every_scored_local_slip_shares_a_key() {
+        // Each length's cut, odd and even, and swaps across it; with and
+        // without digits, at a domain that keeps dots and at one that drops
+        // them.
+        let mut scored = 0;
+        for local in [
+            "abcdef",
+            "jandevries",
+            "jan.devries12",
+            "p.jansen1987",
+            "aaaaaaa",
+        ] {
+            for domain in ["ziggo.nl", "gmail.com", "bakker-bv.nl"] {
+                let address = format!("{local}@{domain}");
+                for typo in one_edit_variants(local, b"aex1.") {
+                    let other = format!("{typo}@{domain}");
+                    let (a, b) = (record(&address), record(&other));
+                    if EmailTypo::new().score(&a, &b).is_some() {
+                        scored += 1;
+                        assert!(keys_meet(&EmailTypo::new(), &a, &b), "{address} {other}");
+                    }
+                }
+            }
+        }
+        // The variants that touch no digit and keep 6 bytes score.
+        assert!(scored > 600, "{scored}");
+    }
+
+    #[test]
+    fn slip_keys_are_few_and_specific() {
+        let keys = |email: &str| {
+            let (mut both, mut index_only, mut query_only) = (Vec::new(), Vec::new(), Vec::new());
+            let rule = EmailTypo::new();
+            rule.blocking_keys(&record(email), &mut both);
+            rule.one_way_keys(&record(email), &mut index_only, &mut query_only);
+            assert!(index_only.is_empty());
+            (both, query_only)
+        };
+        // As the rule's documentation counts them: whole, two halves and
+        // the swap across the cut, the first and last domain bytes; the
+        // halves of local parts one byte shorter and longer to look under.
+        let (both, query_only) = keys("jan.devries12@gmail.com");
+        assert_eq!((both.len(), query_only.len()), (6, 4));
+        assert_eq!(
+            both.iter().chain(&query_only).collect::<HashSet<_>>().len(),
+            10
+        );
+        // Short local parts have the whole key only.
+        assert_eq!(keys("info@shop-a.nl"), (keys("info@shop-a.nl").0, vec![]));
+        assert_eq!(keys("info@shop-a.nl").0.len(), 1);
+        // Other digits, another domain meant, or two bytes longer: no
+        // shared key, and no comparison.
+        let meet = |a: &str, b: &str| keys_meet(&EmailTypo::new(), &record(a), &record(b));
+        assert!(meet("jan.devries12@ziggo.nl", "jan.devrles12@ziggo.nl"));
+        assert!(!meet("jan.devries12@ziggo.nl", "jan.devries13@ziggo.nl"));
+        assert!(!meet("jan.devries12@ziggo.nl", "jan.devries12@web.de"));
+        assert!(!meet("jan.devries@ziggo.nl", "jan.devries.x@ziggo.nl"));
+        // A swap across the cut breaks both halves and meets under "T".
+        assert!(meet("abcdef@ziggo.nl", "abdcef@ziggo.nl"));
     }
 
     #[test]

@@ -118,9 +118,56 @@ pub struct MatchStats {
 pub struct Matcher {
     config: FuzzyConfig,
     index: BlockIndex,
-    records: HashMap<u32, MatchRecord>,
+    records: Records,
     stats: MatchStats,
     scratch: Scratch,
+}
+
+/// The records kept, by id: packed in a vector, with a small map from id
+/// to place. A map holding the records themselves would move every record
+/// (about 100 bytes each, plus its values) each time it grew; this one
+/// moves 8-byte entries, and the vector grows in place.
+#[derive(Default)]
+struct Records {
+    slots: HashMap<u32, u32>,
+    /// Each record with its id, which `remove` needs to fix the slot of
+    /// the record it moves into the gap.
+    kept: Vec<(u32, MatchRecord)>,
+}
+
+impl Records {
+    fn len(&self) -> usize {
+        self.kept.len()
+    }
+
+    fn get(&self, id: u32) -> Option<&MatchRecord> {
+        let slot = *self.slots.get(&id)?;
+        self.kept.get(slot as usize).map(|(_, record)| record)
+    }
+
+    /// Keeps `record` as `id`, which must not be kept already; returns
+    /// `false` (and keeps nothing) past `u32::MAX` records.
+    fn insert(&mut self, id: u32, record: MatchRecord) -> bool {
+        let Ok(slot) = u32::try_from(self.kept.len()) else {
+            return false;
+        };
+        self.slots.insert(id, slot);
+        self.kept.push((id, record));
+        true
+    }
+
+    fn remove(&mut self, id: u32) -> Option<MatchRecord> {
+        let slot = self.slots.remove(&id)? as usize;
+        if slot >= self.kept.len() {
+            return None;
+        }
+        let (_, record) = self.kept.swap_remove(slot);
+        if let Some((moved, _)) = self.kept.get(slot) {
+            // The last record now fills the gap; `slot` came from a u32.
+            self.slots.insert(*moved, slot as u32);
+        }
+        Some(record)
+    }
 }
 
 /// Buffers reused from record to record, so that matching allocates only
@@ -204,7 +251,7 @@ impl Matcher {
     pub fn new(config: FuzzyConfig) -> Matcher {
         Matcher {
             index: BlockIndex::new(config.rules.len()),
-            records: HashMap::new(),
+            records: Records::default(),
             stats: MatchStats::default(),
             scratch: Scratch::default(),
             config,
@@ -257,7 +304,7 @@ impl Matcher {
     /// Forgets record `id`: it is no longer a candidate, and its values are
     /// dropped. Returns whether it was indexed.
     pub fn remove(&mut self, id: u32) -> bool {
-        let Some(record) = self.records.remove(&id) else {
+        let Some(record) = self.records.remove(id) else {
             return false;
         };
         // Its own buffers: `insert_by_keys` removes while the new record's
@@ -308,11 +355,12 @@ impl Matcher {
             // No rule would ever compare it.
             return;
         }
-        for (rule, keys) in self.scratch.index_keys.iter().enumerate() {
-            self.index.insert(rule, id, keys);
-        }
         record.shrink_to_fit();
-        self.records.insert(id, record);
+        if self.records.insert(id, record) {
+            for (rule, keys) in self.scratch.index_keys.iter().enumerate() {
+                self.index.insert(rule, id, keys);
+            }
+        }
     }
 
     /// [`Matcher::find`] with the record's keys in the scratch buffers.
@@ -352,7 +400,7 @@ impl Matcher {
                 if compared == cap {
                     break 'rounds;
                 }
-                let Some(other) = self.records.get(&candidate) else {
+                let Some(other) = self.records.get(candidate) else {
                     continue;
                 };
                 compared += 1;
@@ -409,6 +457,40 @@ impl fmt::Debug for Matcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn records_stay_found_when_others_move_into_a_gap() {
+        let named = |name: &str| MatchRecord::new().with_attr("name", name);
+        let mut records = Records::default();
+        for (id, name) in [(5, "a"), (9, "b"), (2, "c")] {
+            assert!(records.insert(id, named(name)));
+        }
+        // Removing the first moves the last into its place.
+        assert_eq!(
+            records
+                .remove(5)
+                .and_then(|r| r.attr("name").map(str::to_owned)),
+            Some("a".into())
+        );
+        assert!(records.remove(5).is_none());
+        assert_eq!(records.len(), 2);
+        let name = |records: &Records, id| {
+            records
+                .get(id)
+                .and_then(|r| r.attr("name"))
+                .map(str::to_owned)
+        };
+        assert_eq!(
+            (name(&records, 9), name(&records, 2)),
+            (Some("b".into()), Some("c".into()))
+        );
+        assert!(records.insert(5, named("d")));
+        assert!(records.remove(2).is_some());
+        assert_eq!(
+            (name(&records, 9), name(&records, 5), name(&records, 2)),
+            (Some("b".into()), Some("d".into()), None)
+        );
+    }
 
     #[test]
     fn distinct_keys_keep_their_order_in_short_and_long_lists() {
