@@ -14,9 +14,9 @@ pub(crate) struct FuzzyLinks {
     matcher: Matcher,
     /// Match record → the node its event was linked at.
     owners: Vec<u32>,
-    /// The nodes of each record's identifiers, one record after the other
-    /// (`ends` marks where each stops), so that `forget` finds the records
-    /// that hold a forgotten value.
+    /// The nodes of the identifiers each record holds, one record after the
+    /// other (`ends` marks where each stops), so that `forget` finds the
+    /// records that hold a forgotten value.
     nodes: Vec<u32>,
     ends: Vec<u32>,
     /// Pairs of profiles (their roots when suggested, smaller first)
@@ -44,7 +44,7 @@ impl FuzzyLinks {
         }
     }
 
-    /// Drops every record whose event carried `node`.
+    /// Drops every record that holds `node`'s value.
     pub(crate) fn forget(&mut self, node: u32) {
         let mut start = 0;
         for (record, &end) in self.ends.iter().enumerate() {
@@ -88,20 +88,28 @@ impl Resolver {
             self.fuzzy = Some(fuzzy);
             return;
         };
+        // Only what some rule reads: cookies and chat sessions, say, would
+        // take memory for every record and never be looked at.
+        let rules = fuzzy.matcher.config().rules();
         let mut record = MatchRecord::new();
         for pending in pending {
+            let kind = event.identifiers()[pending.index as usize].kind();
+            if !rules.iter().any(|rule| rule.reads_identifier(kind)) {
+                continue;
+            }
             let Some(at) = self.nodes.find_key(pending.key) else {
                 continue;
             };
             if excluded(self, at) {
                 continue;
             }
-            let kind = event.identifiers()[pending.index as usize].kind();
             record.push_identifier(kind, &values[pending.value.clone()]);
             fuzzy.nodes.push(at);
         }
         for (name, value) in event.attrs() {
-            record.push_attr(name, value);
+            if rules.iter().any(|rule| rule.reads_attr(name)) {
+                record.push_attr(name, value);
+            }
         }
         let Ok(end) = u32::try_from(fuzzy.nodes.len()) else {
             // Past u32::MAX identifiers in records, nothing new is indexed.

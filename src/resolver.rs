@@ -310,9 +310,11 @@ impl ResolverBuilder {
     /// limits.
     ///
     /// The resolver then holds each event's normalized values and
-    /// attributes in memory, also in hashed mode, because fuzzy rules
-    /// compare values, not hashes; [`forget`](Resolver::forget) drops the
-    /// events that carried the forgotten identifier. Fuzzy matching is not
+    /// attributes in memory, those some rule reads
+    /// ([`MatchRule::reads_identifier`](crate::fuzzy::MatchRule::reads_identifier)),
+    /// also in hashed mode, because fuzzy rules compare values, not hashes;
+    /// [`forget`](Resolver::forget) drops the events' records that hold the
+    /// forgotten identifier. Fuzzy matching is not
     /// part of a snapshot: a resolver from
     /// [`load_snapshot`](Resolver::load_snapshot) matches nothing fuzzily.
     ///

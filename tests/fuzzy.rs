@@ -5,10 +5,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use idstitch::fuzzy::FuzzyConfig;
+use idstitch::fuzzy::{BlockKey, FuzzyConfig, MatchRecord, MatchRule, Score};
 use idstitch::{
-    Channel, Event, Identifier, LinkRule, Protection, Region, Resolver, ResolverBuilder,
-    ReviewReason, SecretKey,
+    Channel, Event, Identifier, IdentifierKind, LinkRule, Protection, Region, Resolver,
+    ResolverBuilder, ReviewReason, SecretKey,
 };
 use proptest::prelude::*;
 
@@ -239,4 +239,52 @@ fn fuzzy_links_respect_limits_and_go_to_review() {
     assert!(
         matches!(queue[0].reason(), ReviewReason::FuzzyMatch { rule, .. } if rule == "email_typo")
     );
+}
+
+/// Gives 0.99 to two records at one store when both show a cookie and
+/// neither shows a `note`; reads cookies only when told to.
+struct CookiesAtOneStore {
+    reads_cookies: bool,
+}
+
+impl MatchRule for CookiesAtOneStore {
+    fn score(&self, a: &MatchRecord, b: &MatchRecord) -> Option<Score> {
+        let shows = |record: &MatchRecord| {
+            record.values(&IdentifierKind::Cookie).next().is_some() && record.attr("note").is_none()
+        };
+        (shows(a) && shows(b)).then(|| Score::new(0.99).expect("in range"))
+    }
+
+    fn blocking_keys(&self, record: &MatchRecord, keys: &mut Vec<BlockKey>) {
+        keys.extend(record.attr("store").map(BlockKey::new));
+    }
+
+    fn reads_identifier(&self, kind: &IdentifierKind) -> bool {
+        self.reads_cookies && *kind == IdentifierKind::Cookie
+    }
+
+    fn reads_attr(&self, name: &str) -> bool {
+        name == "store"
+    }
+}
+
+#[test]
+fn records_hold_only_what_some_rule_reads() {
+    let events = [("e1", "ck_1"), ("e2", "ck_2")].map(|(id, cookie)| {
+        Event::new(id)
+            .with_identifier(Identifier::cookie(cookie))
+            .with_attr("store", "utrecht-1")
+            .with_attr("note", "not read by any rule")
+    });
+    let profiles = |reads_cookies: bool| {
+        let mut config = FuzzyConfig::new();
+        config
+            .clear_rules()
+            .rule(CookiesAtOneStore { reads_cookies });
+        run(builder().fuzzy(config), &events).profile_count()
+    };
+    // The rule sees the cookies it reads, and never the note.
+    assert_eq!(profiles(true), 1);
+    // Cookies it does not read are not in its records.
+    assert_eq!(profiles(false), 2);
 }

@@ -8,7 +8,7 @@ use hashbrown::HashMap;
 use crate::identifier::IdentifierKind;
 
 use super::edit::{one_edit, touched};
-use super::name::person_agrees;
+use super::name::{is_person_attr, person_agrees};
 use super::record::MatchRecord;
 use super::{BlockHasher, BlockKey, MatchRule, Score};
 
@@ -242,13 +242,16 @@ const TYPOS: &[(&str, &str)] = &[
 /// backed by name and place merges, and the rest are suggested for review.
 ///
 /// Blocking: the local part whole with the domain meant; when it is 6 bytes
-/// or longer, also with each byte that is not a digit deleted in turn (a
-/// slip touching a digit or a shorter local part never scores, so those
-/// deletions would only find pairs to refuse); and, when the domain is 7
-/// bytes or longer and the local part could match at a near domain, the
-/// local part with the first byte, and with the last three bytes, of the
-/// domain. So `jan.devries12@gmail.com` has 13 keys. Every pair the rule
-/// scores shares a key.
+/// or longer, also its first half, its second half, and all of it but the
+/// two bytes around the cut, each with its length, its digits and the
+/// domain meant (one slip leaves one of those intact, and a slip touching a
+/// digit never scores); and, when the domain is 7 bytes or longer and the
+/// local part could match at a near domain, the local part with the first
+/// byte, and with the last three bytes, of the domain. A record also looks,
+/// without being filed there, under the halves a local part one byte
+/// shorter or longer would have. So `jan.devries12@gmail.com` is filed
+/// under 6 keys and looks under 4 more. Every pair the rule scores shares
+/// a key.
 ///
 /// ```
 /// use idstitch::IdentifierKind;
@@ -392,17 +395,14 @@ fn config_domain(domain: &str) -> Box<str> {
     domain.trim().trim_start_matches('@').to_lowercase().into()
 }
 
-/// The key of `bytes` with the byte at `skip` left out (none when `skip` is
-/// past the end), under `tag`, followed by `rest`.
-fn deletion_key(tag: u8, bytes: &[u8], skip: usize, rest: &[&[u8]]) -> BlockKey {
+/// The key of `local` at a domain that starts (tag `F`) or ends (tag `L`)
+/// with `part`: unknown domains one edit apart keep one of the two.
+fn domain_end_key(tag: u8, local: &[u8], part: &[u8]) -> BlockKey {
     let mut hasher = BlockHasher::new();
     hasher.write(&[tag]);
-    let (head, tail) = bytes.split_at(skip.min(bytes.len()));
-    hasher.write(head);
-    hasher.write(tail.get(1..).unwrap_or_default());
-    for part in rest {
-        hasher.write(part);
-    }
+    hasher.write(local);
+    hasher.write(b"@");
+    hasher.write(part);
     hasher.finish()
 }
 
@@ -813,6 +813,15 @@ impl MatchRule for EmailTypo {
         best.map(Score::clamped)
     }
 
+    fn reads_identifier(&self, kind: &IdentifierKind) -> bool {
+        *kind == IdentifierKind::Email
+    }
+
+    /// The name and place that back a weak slip.
+    fn reads_attr(&self, name: &str) -> bool {
+        is_person_attr(name)
+    }
+
     fn blocking_keys(&self, record: &MatchRecord, keys: &mut Vec<BlockKey>) {
         let table = &*self.table;
         for email in record
@@ -829,8 +838,8 @@ impl MatchRule for EmailTypo {
             if raw.len() >= MIN_NEAR_DOMAIN && near_domain_local(local) {
                 let first = raw.get(..1).unwrap_or_default();
                 let last = raw.get(raw.len() - 3..).unwrap_or_default();
-                keys.push(deletion_key(b'F', local, usize::MAX, &[b"@", first]));
-                keys.push(deletion_key(b'L', local, usize::MAX, &[b"@", last]));
+                keys.push(domain_end_key(b'F', local, first));
+                keys.push(domain_end_key(b'L', local, last));
             }
         }
     }

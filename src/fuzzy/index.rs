@@ -27,7 +27,7 @@ struct Posting {
 
 /// Per rule, the records under each blocking key, newest first.
 ///
-/// Most keys hold a single record (an email's deletion variants), so a key
+/// Most keys hold a single record (an email's halves), so a key
 /// costs one table slot (16 bytes: key and head) plus one posting (8
 /// bytes), instead of a `Vec` per key. Postings of all keys share one arena
 /// and link to the next older posting; removed postings are reused.

@@ -47,7 +47,7 @@
 //! | [`EmailTypo`] | local parts one edit apart, known domain typo | 0.82 (0.93 backed) |
 //! | [`NamePlace`] | name similarity *s*, same postcode | min(*s*, 0.99) |
 //! | [`NamePlace`] | name similarity *s*, same city | 0.9 × min(*s*, 0.99) |
-//! | [`PhoneSlip`] | one transposed digit, an identifier in common | 0.97 |
+//! | [`PhoneSlip`] | one transposed digit, an email or another phone in common | 0.97 |
 //! | [`PhoneSlip`] | one transposed digit, names alike (≥ 0.92) | 0.95 |
 //! | [`PhoneSlip`] | one transposed digit, same postcode | 0.88 |
 //!
@@ -81,6 +81,8 @@ mod tests;
 use std::cmp::Ordering;
 use std::fmt;
 use std::sync::Arc;
+
+use crate::identifier::IdentifierKind;
 
 pub use email::EmailTypo;
 pub use matcher::{Decision, FuzzyMatch, MatchStats, Matcher};
@@ -351,6 +353,12 @@ impl BlockHasher {
 ///   compared, so the match is silently missed. A rule's keys must be at
 ///   least as tolerant as its score: if `score` accepts one typo, every pair
 ///   one typo apart must share a key ([`keys_meet`] checks a pair).
+/// - *Reading what it does not declare*: a [`Resolver`](crate::Resolver)
+///   keeps in each event's record only the identifier kinds and attributes
+///   some rule [reads](MatchRule::reads_identifier); a rule that reads
+///   anything else finds it missing there. The defaults declare
+///   everything, which is merely costly (every record keeps all of its
+///   event).
 ///
 /// Scores should also be calibrated to the shared thresholds (see the
 /// [module documentation](self)): a rule that gives 0.99 for weak evidence
@@ -394,6 +402,32 @@ pub trait MatchRule: Send + Sync {
         query_only: &mut Vec<BlockKey>,
     ) {
         let _ = (record, index_only, query_only);
+    }
+
+    /// Whether [`score`](MatchRule::score) or the keys read identifiers of
+    /// `kind`. A [`Resolver`](crate::Resolver) builds each event's record
+    /// with only the identifiers some rule reads, so that records of
+    /// cookies and chat sessions hold nothing no rule looks at. Defaults to
+    /// `true`.
+    ///
+    /// ```
+    /// use idstitch::IdentifierKind;
+    /// use idstitch::fuzzy::{EmailTypo, MatchRule};
+    ///
+    /// assert!(EmailTypo::new().reads_identifier(&IdentifierKind::Email));
+    /// assert!(!EmailTypo::new().reads_identifier(&IdentifierKind::Cookie));
+    /// ```
+    fn reads_identifier(&self, kind: &IdentifierKind) -> bool {
+        let _ = kind;
+        true
+    }
+
+    /// Whether [`score`](MatchRule::score) or the keys read attribute
+    /// `name`; as [`reads_identifier`](MatchRule::reads_identifier), for
+    /// attributes. Defaults to `true`.
+    fn reads_attr(&self, name: &str) -> bool {
+        let _ = name;
+        true
     }
 }
 

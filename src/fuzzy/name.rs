@@ -1,13 +1,21 @@
 //! Name plus place: the same person's name, spelled a little differently, at
 //! the same postcode or in the same city.
 
+use crate::identifier::IdentifierKind;
+
 use super::fold::MAX_NAME_TOKENS;
-use super::record::MatchRecord;
+use super::record::{CITY, MatchRecord, NAME, POSTCODE};
 use super::{BlockHasher, BlockKey, MatchRule, Score};
 
 /// Names at least this alike back up other evidence ([`PhoneSlip`](super::PhoneSlip),
 /// [`EmailTypo`](super::EmailTypo)).
 pub(super) const NAME_AGREES: f64 = 0.92;
+
+/// Whether attribute `name` is one of those a person is compared by:
+/// `name`, `city` and `postcode`.
+pub(super) fn is_person_attr(name: &str) -> bool {
+    name == NAME || name == CITY || name == POSTCODE
+}
 
 /// Whether `a` and `b` have names alike and agree on the place: the
 /// backing that lifts weak evidence of other rules.
@@ -153,6 +161,14 @@ impl MatchRule for NamePlace {
         };
         let similarity = name_similarity(a, b)?;
         Some(Score::clamped(similarity.min(MAX_NAME_SCORE) * factor))
+    }
+
+    fn reads_identifier(&self, _kind: &IdentifierKind) -> bool {
+        false
+    }
+
+    fn reads_attr(&self, name: &str) -> bool {
+        is_person_attr(name)
     }
 
     fn blocking_keys(&self, record: &MatchRecord, keys: &mut Vec<BlockKey>) {

@@ -6,7 +6,7 @@ use crate::normalize::country_code_len;
 
 use super::edit::{Edit, one_edit};
 use super::name::{NAME_AGREES, name_similarity};
-use super::record::MatchRecord;
+use super::record::{MatchRecord, NAME, POSTCODE};
 use super::{BlockHasher, BlockKey, MatchRule, Score};
 
 /// Most digits in an E.164 number.
@@ -19,7 +19,8 @@ const MAX_DIGITS: usize = 15;
 /// A swapped pair of digits alone is weak: among millions of numbers many
 /// pairs differ by a swap. So the rule gives a score only with a second
 /// agreeing attribute, and the score says which:
-/// - an identifier in common (the same email, card, …): 0.97;
+/// - an email or another phone number in common: 0.97 (a shared cookie or
+///   loyalty card is too often a kiosk's or a family's to count);
 /// - names alike, similarity at least 0.92 as [`NamePlace`](super::NamePlace)
 ///   computes it (two words or more on both sides): 0.95;
 /// - the same postcode: 0.88 (suggested for review, not merged).
@@ -96,10 +97,14 @@ fn slipped(a: &MatchRecord, b: &MatchRecord) -> bool {
         })
 }
 
-/// Whether `a` and `b` have an identifier (kind and value) in common.
-fn share_identifier(a: &MatchRecord, b: &MatchRecord) -> bool {
-    a.identifiers()
-        .any(|(kind, value)| b.values(kind).any(|other| other == value))
+/// Whether `a` and `b` have an email or a phone number in common.
+fn share_email_or_phone(a: &MatchRecord, b: &MatchRecord) -> bool {
+    [IdentifierKind::Email, IdentifierKind::Phone]
+        .iter()
+        .any(|kind| {
+            a.values(kind)
+                .any(|value| b.values(kind).any(|other| other == value))
+        })
 }
 
 impl MatchRule for PhoneSlip {
@@ -111,7 +116,7 @@ impl MatchRule for PhoneSlip {
         if !slipped(a, b) {
             return None;
         }
-        let score = if share_identifier(a, b) {
+        let score = if share_email_or_phone(a, b) {
             0.97
         } else if name_similarity(a, b).is_some_and(|s| s >= NAME_AGREES) {
             0.95
@@ -121,6 +126,14 @@ impl MatchRule for PhoneSlip {
             return None;
         };
         Some(Score::clamped(score))
+    }
+
+    fn reads_identifier(&self, kind: &IdentifierKind) -> bool {
+        matches!(kind, IdentifierKind::Phone | IdentifierKind::Email)
+    }
+
+    fn reads_attr(&self, name: &str) -> bool {
+        name == NAME || name == POSTCODE
     }
 
     fn blocking_keys(&self, record: &MatchRecord, keys: &mut Vec<BlockKey>) {
@@ -196,6 +209,21 @@ mod tests {
         let same_email =
             record("+358401235467", "").with_identifier(IdentifierKind::Email, "aino@example.fi");
         assert_eq!(score(&a, &same_email), Some(0.97));
+        // A shared cookie or card may be a kiosk's or a family's.
+        let a_with_card = a
+            .clone()
+            .with_identifier(IdentifierKind::LoyaltyCard, "card-1");
+        let same_card =
+            record("+358401235467", "").with_identifier(IdentifierKind::LoyaltyCard, "card-1");
+        assert_eq!(score(&a_with_card, &same_card), None);
+        // Another phone in common counts as an email does.
+        let second = |slipped: &str| {
+            record(slipped, "").with_identifier(IdentifierKind::Phone, "+358501111111")
+        };
+        assert_eq!(
+            score(&second("+358401234567"), &second("+358401235467")),
+            Some(0.97)
+        );
         let same_postcode = record("+358401235467", "").with_attr("postcode", "00 100");
         assert_eq!(score(&a, &same_postcode), Some(0.88));
         let same_city_only = record("+358401235467", "").with_attr("city", "Helsinki");

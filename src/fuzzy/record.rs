@@ -8,11 +8,11 @@ use crate::identifier::IdentifierKind;
 use super::fold;
 
 /// The attribute holding a person's full name.
-const NAME: &str = "name";
+pub(crate) const NAME: &str = "name";
 /// The attribute holding a city.
-const CITY: &str = "city";
+pub(crate) const CITY: &str = "city";
 /// The attribute holding a postcode.
-const POSTCODE: &str = "postcode";
+pub(crate) const POSTCODE: &str = "postcode";
 
 /// Values (identifiers, attribute names and values) longer than this many
 /// bytes are ignored: the normalizer never accepts longer identifiers, and

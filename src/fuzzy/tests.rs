@@ -414,6 +414,20 @@ fn scores_reject_what_is_not_in_range() {
 }
 
 #[test]
+fn builtin_rules_read_emails_phones_names_and_places() {
+    let rules = builtin_rules();
+    let read = |kind: IdentifierKind| rules.iter().any(|rule| rule.reads_identifier(&kind));
+    assert!(read(IdentifierKind::Email) && read(IdentifierKind::Phone));
+    for kind in [IdentifierKind::Cookie, IdentifierKind::LoyaltyCard] {
+        assert!(!read(kind));
+    }
+    for name in ["name", "city", "postcode"] {
+        assert!(rules.iter().any(|rule| rule.reads_attr(name)), "{name}");
+    }
+    assert!(!rules.iter().any(|rule| rule.reads_attr("product")));
+}
+
+#[test]
 fn matcher_and_config_are_thread_safe() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Matcher>();
