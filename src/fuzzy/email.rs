@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use hashbrown::HashMap;
 
+use crate::EmailRules;
 use crate::identifier::IdentifierKind;
 
 use super::edit::{one_edit, touched};
@@ -57,109 +58,107 @@ const ROLES: &[&str] = &[
     "webmaster",
 ];
 
-/// How a provider reads local parts, as the normalizer's default
-/// [`EmailRules`](crate::EmailRules) say.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum LocalRule {
-    Keep,
-    DropPlusTag,
-    DropDotsAndPlusTag,
+/// How a provider reads local parts, as the [`EmailRules`] the rule
+/// follows say.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct LocalRule {
+    drop_dots: bool,
+    drop_plus_tag: bool,
 }
 
 /// Real mail domains of large and Dutch, German, Belgian, French and Finnish
 /// providers. Two of these never match each other, even one edit apart
-/// (`gmail.com`, `ymail.com`, `email.com`, `mail.com`).
-const REAL_DOMAINS: &[(&str, LocalRule)] = {
-    use LocalRule::{DropDotsAndPlusTag as DOTS, DropPlusTag as PLUS, Keep as KEEP};
-    &[
-        ("gmail.com", DOTS),
-        ("googlemail.com", DOTS),
-        ("outlook.com", PLUS),
-        ("hotmail.com", PLUS),
-        ("live.com", PLUS),
-        ("icloud.com", PLUS),
-        ("me.com", PLUS),
-        ("proton.me", PLUS),
-        ("protonmail.com", PLUS),
-        ("fastmail.com", PLUS),
-        ("msn.com", KEEP),
-        ("mac.com", KEEP),
-        ("yahoo.com", KEEP),
-        ("ymail.com", KEEP),
-        ("rocketmail.com", KEEP),
-        ("aol.com", KEEP),
-        ("mail.com", KEEP),
-        ("email.com", KEEP),
-        ("zoho.com", KEEP),
-        ("yandex.com", KEEP),
-        ("yandex.ru", KEEP),
-        ("mail.ru", KEEP),
-        ("gmx.com", KEEP),
-        ("gmx.net", KEEP),
-        ("gmx.de", KEEP),
-        ("gmx.at", KEEP),
-        ("gmx.ch", KEEP),
-        ("web.de", KEEP),
-        ("t-online.de", KEEP),
-        ("freenet.de", KEEP),
-        ("hotmail.nl", KEEP),
-        ("hotmail.be", KEEP),
-        ("hotmail.de", KEEP),
-        ("hotmail.fr", KEEP),
-        ("hotmail.co.uk", KEEP),
-        ("outlook.be", KEEP),
-        ("outlook.de", KEEP),
-        ("outlook.fr", KEEP),
-        ("live.nl", KEEP),
-        ("live.be", KEEP),
-        ("live.de", KEEP),
-        ("live.fr", KEEP),
-        ("live.co.uk", KEEP),
-        ("yahoo.de", KEEP),
-        ("yahoo.fr", KEEP),
-        ("yahoo.co.uk", KEEP),
-        ("ziggo.nl", KEEP),
-        ("kpnmail.nl", KEEP),
-        ("kpnplanet.nl", KEEP),
-        ("planet.nl", KEEP),
-        ("home.nl", KEEP),
-        ("hetnet.nl", KEEP),
-        ("xs4all.nl", KEEP),
-        ("casema.nl", KEEP),
-        ("chello.nl", KEEP),
-        ("upcmail.nl", KEEP),
-        ("telfort.nl", KEEP),
-        ("tele2.nl", KEEP),
-        ("online.nl", KEEP),
-        ("zeelandnet.nl", KEEP),
-        ("quicknet.nl", KEEP),
-        ("skynet.be", KEEP),
-        ("telenet.be", KEEP),
-        ("proximus.be", KEEP),
-        ("orange.fr", KEEP),
-        ("wanadoo.fr", KEEP),
-        ("free.fr", KEEP),
-        ("sfr.fr", KEEP),
-        ("laposte.net", KEEP),
-        ("libero.it", KEEP),
-        ("btinternet.com", KEEP),
-        ("sky.com", KEEP),
-        ("comcast.net", KEEP),
-        ("verizon.net", KEEP),
-        ("att.net", KEEP),
-        ("qq.com", KEEP),
-        ("163.com", KEEP),
-        ("naver.com", KEEP),
-        ("seznam.cz", KEEP),
-        ("wp.pl", KEEP),
-        ("o2.pl", KEEP),
-        ("onet.pl", KEEP),
-        ("interia.pl", KEEP),
-        ("luukku.com", KEEP),
-        ("suomi24.fi", KEEP),
-        ("elisanet.fi", KEEP),
-    ]
-};
+/// (`gmail.com`, `ymail.com`, `email.com`, `mail.com`). How each reads local
+/// parts, and which fold into one (`googlemail.com` into `gmail.com`),
+/// comes from [`EmailRules`].
+const REAL_DOMAINS: &[&str] = &[
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "hotmail.com",
+    "live.com",
+    "icloud.com",
+    "me.com",
+    "proton.me",
+    "protonmail.com",
+    "fastmail.com",
+    "msn.com",
+    "mac.com",
+    "yahoo.com",
+    "ymail.com",
+    "rocketmail.com",
+    "aol.com",
+    "mail.com",
+    "email.com",
+    "zoho.com",
+    "yandex.com",
+    "yandex.ru",
+    "mail.ru",
+    "gmx.com",
+    "gmx.net",
+    "gmx.de",
+    "gmx.at",
+    "gmx.ch",
+    "web.de",
+    "t-online.de",
+    "freenet.de",
+    "hotmail.nl",
+    "hotmail.be",
+    "hotmail.de",
+    "hotmail.fr",
+    "hotmail.co.uk",
+    "outlook.be",
+    "outlook.de",
+    "outlook.fr",
+    "live.nl",
+    "live.be",
+    "live.de",
+    "live.fr",
+    "live.co.uk",
+    "yahoo.de",
+    "yahoo.fr",
+    "yahoo.co.uk",
+    "ziggo.nl",
+    "kpnmail.nl",
+    "kpnplanet.nl",
+    "planet.nl",
+    "home.nl",
+    "hetnet.nl",
+    "xs4all.nl",
+    "casema.nl",
+    "chello.nl",
+    "upcmail.nl",
+    "telfort.nl",
+    "tele2.nl",
+    "online.nl",
+    "zeelandnet.nl",
+    "quicknet.nl",
+    "skynet.be",
+    "telenet.be",
+    "proximus.be",
+    "orange.fr",
+    "wanadoo.fr",
+    "free.fr",
+    "sfr.fr",
+    "laposte.net",
+    "libero.it",
+    "btinternet.com",
+    "sky.com",
+    "comcast.net",
+    "verizon.net",
+    "att.net",
+    "qq.com",
+    "163.com",
+    "naver.com",
+    "seznam.cz",
+    "wp.pl",
+    "o2.pl",
+    "onet.pl",
+    "interia.pl",
+    "luukku.com",
+    "suomi24.fi",
+    "elisanet.fi",
+];
 
 /// Known typos and the domain meant. Typos one edit from exactly one real
 /// domain are recognised without a list; these are the common ones, some
@@ -286,8 +285,8 @@ impl EmailTypo {
     /// The rule with the built-in domain table.
     pub fn new() -> Self {
         let mut table = DomainTable::default();
-        for &(domain, rule) in REAL_DOMAINS {
-            table.add_real(domain, rule);
+        for domain in REAL_DOMAINS {
+            table.add_real(domain);
         }
         for &(typo, domain) in TYPOS {
             table.add_typo(typo, domain);
@@ -303,7 +302,32 @@ impl EmailTypo {
     /// from it are taken for its typos.
     pub fn with_domain(mut self, domain: &str) -> Self {
         let table = Arc::make_mut(&mut self.table);
-        table.add_real(domain, LocalRule::Keep);
+        table.add_real(domain);
+        table.index();
+        self
+    }
+
+    /// Reads local parts, and folds domains, as `rules` say, instead of as
+    /// [`EmailRules::default`] does: give the rule the rules your
+    /// [`Normalizer`](crate::Normalizer) uses, so that both read an address
+    /// alike. A domain a rule folds into counts as real.
+    ///
+    /// ```
+    /// use idstitch::{EmailProviderRule, EmailRules, IdentifierKind};
+    /// use idstitch::fuzzy::{EmailTypo, MatchRecord, MatchRule};
+    ///
+    /// let email = |value: &str| MatchRecord::new().with_identifier(IdentifierKind::Email, value);
+    /// let (typo, real) = (email("jan+news@shpo.example"), email("jan@shop.example"));
+    /// let shop = EmailTypo::new().with_domain("shop.example");
+    /// assert_eq!(shop.score(&typo, &real), None);
+    ///
+    /// let rules = EmailRules::default().with(EmailProviderRule::new("shop.example").drop_plus_tag(true));
+    /// let shop = shop.with_email_rules(&rules);
+    /// assert_eq!(shop.score(&typo, &real).map(|s| s.get()), Some(0.97));
+    /// ```
+    pub fn with_email_rules(mut self, rules: &EmailRules) -> Self {
+        let table = Arc::make_mut(&mut self.table);
+        table.providers = rules.clone();
         table.index();
         self
     }
@@ -338,7 +362,13 @@ enum Known {
 
 #[derive(Debug, Clone, Default)]
 struct DomainTable {
+    /// How providers read local parts and which domains fold into one.
+    providers: EmailRules,
+    /// Each real domain with how it reads local parts (from `providers`,
+    /// set by [`DomainTable::index`]).
     real: Vec<(Box<str>, LocalRule)>,
+    /// For each real domain, the one it folds into (itself, mostly).
+    meant: Vec<u32>,
     typos: Vec<(Box<str>, u32)>,
     /// Every domain of the table.
     exact: HashMap<Box<str>, Known>,
@@ -519,19 +549,24 @@ fn near_length_keys(local: &[u8], meant: &[u8], digits: &Digits, keys: &mut Vec<
 }
 
 impl DomainTable {
-    fn real_index(&mut self, domain: Box<str>, rule: LocalRule) -> Option<u32> {
-        if let Some(at) = self.real.iter().position(|(d, _)| *d == domain) {
-            return u32::try_from(at).ok();
+    fn real_index(&mut self, domain: Box<str>) -> Option<u32> {
+        if let Some(at) = self.position(&domain) {
+            return Some(at);
         }
         let at = u32::try_from(self.real.len()).ok()?;
-        self.real.push((domain, rule));
+        self.real.push((domain, LocalRule::default()));
         Some(at)
     }
 
-    fn add_real(&mut self, domain: &str, rule: LocalRule) {
+    fn position(&self, domain: &str) -> Option<u32> {
+        let at = self.real.iter().position(|(d, _)| &**d == domain)?;
+        u32::try_from(at).ok()
+    }
+
+    fn add_real(&mut self, domain: &str) {
         let domain = config_domain(domain);
         if !domain.is_empty() {
-            self.real_index(domain, rule);
+            self.real_index(domain);
         }
     }
 
@@ -540,7 +575,7 @@ impl DomainTable {
         if typo.is_empty() || domain.is_empty() || typo == domain {
             return;
         }
-        if let Some(at) = self.real_index(domain, LocalRule::Keep) {
+        if let Some(at) = self.real_index(domain) {
             self.typos.retain(|(t, _)| *t != typo);
             self.typos.push((typo, at));
         }
@@ -548,6 +583,27 @@ impl DomainTable {
 
     /// Rebuilds the lookups from `real` and `typos`.
     fn index(&mut self) {
+        // The domains real ones fold into are real too.
+        let folded: Vec<Box<str>> = (self.real.iter())
+            .filter_map(|(domain, _)| self.providers.canonical_domain(domain))
+            .map(config_domain)
+            .filter(|domain| !domain.is_empty())
+            .collect();
+        for domain in folded {
+            self.real_index(domain);
+        }
+        self.meant.clear();
+        for at in 0..self.real.len() {
+            let (domain, _) = &self.real[at];
+            let (drop_dots, drop_plus_tag) = self.providers.drops(domain);
+            let meant = (self.providers.canonical_domain(domain))
+                .and_then(|canonical| self.position(&config_domain(canonical)));
+            self.meant.push(meant.unwrap_or(at as u32));
+            self.real[at].1 = LocalRule {
+                drop_dots,
+                drop_plus_tag,
+            };
+        }
         self.exact.clear();
         self.sketches.clear();
         self.by_first = vec![Vec::new(); 256];
@@ -620,17 +676,21 @@ impl DomainTable {
             Some(&Known::Real(at) | &Known::Typo(at)) => Some(at),
             None => self.nearest(domain),
         };
-        match known.and_then(|at| self.real.get(at as usize)) {
-            Some((real, rule)) => Domain {
+        let meant = |at: u32| {
+            let folded = self.meant.get(at as usize).copied().unwrap_or(at);
+            self.real.get(folded as usize).map(|(domain, _)| &**domain)
+        };
+        match known.and_then(|at| Some((self.real.get(at as usize)?, meant(at)?))) {
+            Some(((_, rule), meant)) => Domain {
                 raw: domain,
-                meant: real,
+                meant,
                 rule: *rule,
                 known: true,
             },
             None => Domain {
                 raw: domain,
                 meant: domain,
-                rule: LocalRule::Keep,
+                rule: LocalRule::default(),
                 known: false,
             },
         }
@@ -661,9 +721,9 @@ impl Local {
             len: 0,
         };
         for &byte in local.as_bytes() {
-            match (byte, rule) {
-                (b'+', LocalRule::DropPlusTag | LocalRule::DropDotsAndPlusTag) => break,
-                (b'.', LocalRule::DropDotsAndPlusTag) => continue,
+            match byte {
+                b'+' if rule.drop_plus_tag => break,
+                b'.' if rule.drop_dots => continue,
                 _ => {}
             }
             *out.bytes.get_mut(out.len)? = byte;
@@ -1080,6 +1140,33 @@ mod tests {
         out.into_iter()
             .filter_map(|v| String::from_utf8(v).ok())
             .collect()
+    }
+
+    #[test]
+    fn aliases_fold_as_the_normalizer_folds_them() {
+        // The normalizer turns `googlemail.com` into `gmail.com`, so a typo
+        // of googlemail meets its addresses as gmail.
+        assert_eq!(
+            score("jan.devries@googlemial.com", "jandevries@gmail.com"),
+            Some(0.97)
+        );
+        assert_eq!(
+            score("jan.devries@googlemail.com", "jandevries@gmail.com"),
+            Some(0.97)
+        );
+        // Microsoft's domains share a rule but do not fold: two mailboxes.
+        assert_eq!(score("piet@hotmail.com", "piet@live.com"), None);
+        // Rules without the fold keep the two apart.
+        let rule = EmailTypo::new().with_email_rules(&EmailRules::none());
+        let (a, b) = (record("jan@googlemial.com"), record("jan@gmail.com"));
+        assert_eq!(rule.score(&a, &b), None);
+        // Without provider rules, dots count in gmail local parts: one edit
+        // and a domain typo, a suggestion rather than a merge.
+        let (a, b) = (
+            record("jan.devries@gmial.com"),
+            record("jandevries@gmail.com"),
+        );
+        assert_eq!(rule.score(&a, &b).map(Score::get), Some(0.82));
     }
 
     #[test]

@@ -260,6 +260,20 @@ impl EmailRules {
         self.providers.push(rule);
     }
 
+    /// How `domain` (ASCII in any case, or lowercased) reads local parts:
+    /// whether it drops dots and whether it drops `+tags`.
+    pub(crate) fn drops(&self, domain: &str) -> (bool, bool) {
+        self.find(domain, domain.is_ascii())
+            .map_or((false, false), |rule| (rule.drop_dots, rule.drop_plus_tag))
+    }
+
+    /// The domain that `domain` (ASCII in any case, or lowercased) folds
+    /// into, if its rule names one.
+    pub(crate) fn canonical_domain(&self, domain: &str) -> Option<&str> {
+        self.find(domain, domain.is_ascii())
+            .and_then(|rule| rule.canonical_domain.as_deref())
+    }
+
     /// The rule for `domain` (ASCII in any case, or lowercased): the last one
     /// that names it.
     fn find(&self, domain: &str, ascii: bool) -> Option<&EmailProviderRule> {
