@@ -72,6 +72,12 @@ const CITY_FACTOR: f64 = 0.9;
 ///   not compared by city (different postcodes disagree, equal ones meet
 ///   under the postcode keys).
 ///
+/// So the blocking is narrower than the score: two names that differ in two
+/// words at one postcode (`Johannes de Vries` and `Johannas de Vris`), or by a typo
+/// in one city, can score above `suggest` when compared directly, but a
+/// [`Matcher`](super::Matcher) never compares them. That is a choice of
+/// recall for speed, made the same way whichever record comes first.
+///
 /// ```
 /// use idstitch::fuzzy::{MatchRecord, MatchRule, NamePlace};
 ///
@@ -386,6 +392,22 @@ mod tests {
         let mut keys = Vec::new();
         NamePlace::new().blocking_keys(&person("Madonna", "Utrecht", "1234AB"), &mut keys);
         assert!(keys.is_empty());
+    }
+
+    #[test]
+    fn blocking_is_narrower_than_the_score_as_documented() {
+        let at = |name: &str| {
+            MatchRecord::new()
+                .with_attr("name", name)
+                .with_attr("postcode", "1234 AB")
+        };
+        let (a, b) = (at("Johannes de Vries"), at("Johannas de Vris"));
+        assert!(
+            score(&a, &b).is_some_and(|s| s >= SUGGEST),
+            "{:?}",
+            score(&a, &b)
+        );
+        assert!(!share_key(&a, &b));
     }
 
     #[test]
