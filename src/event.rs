@@ -50,6 +50,26 @@ impl Event {
         }
     }
 
+    /// An event of all its parts at once: for readers that have them all,
+    /// without a builder step (and a move of the event) per part.
+    pub(crate) fn from_parts(
+        id: String,
+        ts: Option<Timestamp>,
+        channel: Option<Channel>,
+        kind: Option<String>,
+        identifiers: Vec<Identifier>,
+        attrs: BTreeMap<String, String>,
+    ) -> Self {
+        Event {
+            id,
+            ts,
+            channel,
+            kind,
+            identifiers,
+            attrs,
+        }
+    }
+
     /// Sets when the touchpoint happened.
     pub fn with_ts(mut self, ts: Timestamp) -> Self {
         self.ts = Some(ts);

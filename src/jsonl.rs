@@ -34,14 +34,15 @@
 //! assert!(line.contains(r#""identifiers":[{"type":"email","value":"jan@example.com"},{"type":"cookie","value":"ck_1"}]"#));
 //! ```
 
-use std::io::{self, BufRead};
+use std::collections::BTreeMap;
+use std::io::{self, BufRead, Read};
 
 use serde::Serialize;
 
 use crate::event::Event;
 use crate::identifier::{Channel, Identifier, IdentifierKind};
 use crate::profile::Profile;
-use crate::resolver::{Observation, event_id_problem};
+use crate::resolver::{KNOWN_CHANNELS, Observation, event_id_problem};
 
 mod raw;
 
@@ -237,34 +238,50 @@ impl<R: BufRead> EventReader<R> {
     /// (consumed, not kept).
     fn read_line(&mut self) -> io::Result<Option<bool>> {
         self.buffer.clear();
-        let mut too_long = false;
-        let mut read_any = false;
-        loop {
-            let available = match self.reader.fill_buf() {
-                Ok(available) => available,
-                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-                Err(error) => return Err(error),
-            };
-            if available.is_empty() {
-                return Ok(read_any.then_some(!too_long));
+        read_line_into(&mut self.reader, &mut self.buffer)
+    }
+}
+
+/// Appends one line of `reader` to `out`, without its newline, up to
+/// [`MAX_LINE_LEN`]; returns `Ok(None)` at the end, `Ok(Some(false))` for a
+/// line that was too long (consumed, and `out` left as it was).
+fn read_line_into<R: BufRead>(reader: &mut R, out: &mut Vec<u8>) -> io::Result<Option<bool>> {
+    let start = out.len();
+    // One byte more than a line may hold: reading it without reaching the
+    // newline means the line is too long. (`read_until` finds the newline
+    // much faster than a byte-by-byte search.)
+    let limit = MAX_LINE_LEN as u64 + 1;
+    let read = reader.by_ref().take(limit).read_until(b'\n', out)?;
+    if read == 0 {
+        return Ok(None);
+    }
+    if out.last() == Some(&b'\n') {
+        out.pop();
+        return Ok(Some(true));
+    }
+    if read <= MAX_LINE_LEN {
+        // The last line, without a newline.
+        return Ok(Some(true));
+    }
+    out.truncate(start);
+    // The rest of the line, up to and including its newline, is skipped.
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(available) => available,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        if available.is_empty() {
+            return Ok(Some(false));
+        }
+        match available.iter().position(|&b| b == b'\n') {
+            Some(at) => {
+                reader.consume(at + 1);
+                return Ok(Some(false));
             }
-            read_any = true;
-            let (chunk, done) = match available.iter().position(|&b| b == b'\n') {
-                Some(at) => (&available[..at], Some(at + 1)),
-                None => (available, None),
-            };
-            if !too_long {
-                if self.buffer.len() + chunk.len() > MAX_LINE_LEN {
-                    too_long = true;
-                    self.buffer.clear();
-                } else {
-                    self.buffer.extend_from_slice(chunk);
-                }
-            }
-            let consumed = done.unwrap_or(available.len());
-            self.reader.consume(consumed);
-            if done.is_some() {
-                return Ok(Some(!too_long));
+            None => {
+                let all = available.len();
+                reader.consume(all);
             }
         }
     }
@@ -296,7 +313,9 @@ impl<R: BufRead> EventReader<R> {
         let mut text = Vec::new();
         let mut jobs: Vec<(u64, std::ops::Range<usize>, Option<ParsedLine>)> = Vec::new();
         while jobs.len() < max.max(1) {
-            let Some(kept) = self.read_line()? else {
+            // Each line straight into `text`, and taken out again if blank.
+            let start = text.len();
+            let Some(kept) = read_line_into(&mut self.reader, &mut text)? else {
                 break;
             };
             self.line += 1;
@@ -305,11 +324,10 @@ impl<R: BufRead> EventReader<R> {
                 jobs.push((self.line, 0..0, Some(skipped(self.line, error))));
                 continue;
             }
-            if self.buffer.iter().all(u8::is_ascii_whitespace) {
+            if text[start..].iter().all(u8::is_ascii_whitespace) {
+                text.truncate(start);
                 continue;
             }
-            let start = text.len();
-            text.extend_from_slice(&self.buffer);
             jobs.push((self.line, start..text.len(), None));
         }
         let parse = |jobs: &mut [(u64, std::ops::Range<usize>, Option<ParsedLine>)]| {
@@ -372,7 +390,14 @@ fn skipped(line: u64, error: String) -> ParsedLine {
 ///
 /// Never panics; everything wrong is in [`ParsedLine::rejects`].
 pub fn parse_line(bytes: &[u8], line: u64) -> ParsedLine {
-    match serde_json::from_slice(bytes) {
+    // Checking the whole line's UTF-8 at once is cheaper than checking each
+    // string as it is read; a line that fails is read as bytes, so that
+    // its error is reported exactly as before.
+    let parsed = match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(bytes),
+    };
+    match parsed {
         Ok(raw) => event_of(raw, line),
         // serde_json's syntax errors name a position, never the data.
         Err(error) => skipped(line, format!("not valid JSON ({error}); skipped")),
@@ -399,25 +424,30 @@ fn event_of(raw: raw::Line<'_>, line: u64) -> ParsedLine {
     let mut note = |kind: Option<&str>, error: String| {
         rejects.push(RejectRecord::new(line, Some(&id), kind, error));
     };
-    let mut event = Event::new(id.clone());
 
-    match fields.ts {
-        None | Some(Scalar::Null) => {}
+    let ts = match fields.ts {
+        None | Some(Scalar::Null) => None,
         Some(Scalar::Str(text)) => match text.parse() {
-            Ok(ts) => event = event.with_ts(ts),
-            Err(error) => note(
-                None,
-                format!("`ts`: {error}; the event is kept without a time"),
-            ),
+            Ok(ts) => Some(ts),
+            Err(error) => {
+                note(
+                    None,
+                    format!("`ts`: {error}; the event is kept without a time"),
+                );
+                None
+            }
         },
-        Some(_) => note(
-            None,
-            "`ts` must be a string; the event is kept without a time".into(),
-        ),
-    }
+        Some(_) => {
+            note(
+                None,
+                "`ts` must be a string; the event is kept without a time".into(),
+            );
+            None
+        }
+    };
     let channel = match fields.channel {
         None | Some(Scalar::Null) => None,
-        Some(Scalar::Str(text)) => match text.parse::<Channel>() {
+        Some(Scalar::Str(text)) => match channel_of(&text) {
             Ok(channel) => Some(channel),
             Err(error) => {
                 note(
@@ -435,30 +465,32 @@ fn event_of(raw: raw::Line<'_>, line: u64) -> ParsedLine {
             None
         }
     };
-    if let Some(channel) = channel {
-        event = event.with_channel(channel);
-    }
-    match fields.kind {
-        None | Some(Scalar::Null) => {}
+    let kind = match fields.kind {
+        None | Some(Scalar::Null) => None,
         Some(Scalar::Str(kind))
             if !kind.is_empty()
                 && kind.len() <= MAX_KIND_LEN
                 && !kind.chars().any(char::is_control) =>
         {
-            event = event.with_kind(kind.into_owned());
+            Some(kind.into_owned())
         }
-        Some(_) => note(
-            None,
-            format!(
-                "`kind` must be a string of 1 to {MAX_KIND_LEN} bytes without control characters; the event is kept without it"
-            ),
-        ),
-    }
+        Some(_) => {
+            note(
+                None,
+                format!(
+                    "`kind` must be a string of 1 to {MAX_KIND_LEN} bytes without control characters; the event is kept without it"
+                ),
+            );
+            None
+        }
+    };
+    let mut identifiers = Vec::new();
     match fields.identifiers {
         Some(List::Entries(entries)) => {
+            identifiers.reserve_exact(entries.len());
             for entry in entries {
                 match identifier(entry) {
-                    Ok(identifier) => event = event.with_identifier(identifier),
+                    Ok(identifier) => identifiers.push(identifier),
                     Err((kind, error)) => note(kind.as_deref(), error),
                 }
             }
@@ -472,13 +504,18 @@ fn event_of(raw: raw::Line<'_>, line: u64) -> ParsedLine {
             "`identifiers` must be a list; the event is kept with none".into(),
         ),
     }
+    let mut attrs = BTreeMap::new();
     match fields.attrs {
         None | Some(Attrs::Null) => {}
-        Some(Attrs::Object(attrs)) => {
-            for (name, value) in attrs {
+        Some(Attrs::Object(raw_attrs)) => {
+            for (name, value) in raw_attrs {
                 match value {
-                    Scalar::Str(text) => event = event.with_attr(name, text),
-                    Scalar::Number(number) => event = event.with_attr(name, number.to_string()),
+                    Scalar::Str(text) => {
+                        attrs.insert(name.into_owned(), text.into_owned());
+                    }
+                    Scalar::Number(number) => {
+                        attrs.insert(name.into_owned(), number.to_string());
+                    }
                     Scalar::Null | Scalar::Other => note(
                         None,
                         format!(
@@ -493,8 +530,30 @@ fn event_of(raw: raw::Line<'_>, line: u64) -> ParsedLine {
     }
     ParsedLine {
         line,
-        event: Some(event),
+        event: Some(Event::from_parts(id, ts, channel, kind, identifiers, attrs)),
         rejects,
+    }
+}
+
+/// `text` as a channel: the built-in names as they are usually written
+/// are matched without the lowercased copy [`Channel::from_str`] makes
+/// (with the same result).
+fn channel_of(text: &str) -> Result<Channel, crate::error::RejectReason> {
+    match KNOWN_CHANNELS.iter().find(|known| known.as_str() == text) {
+        Some(known) => Ok(known.clone()),
+        None => text.parse(),
+    }
+}
+
+/// `text` as an identifier kind, the built-in names as they are usually
+/// written matched directly, as in [`channel_of`].
+fn kind_of(text: &str) -> Result<IdentifierKind, crate::error::RejectReason> {
+    match IdentifierKind::BUILT_IN
+        .iter()
+        .find(|known| known.as_str() == text)
+    {
+        Some(known) => Ok(known.clone()),
+        None => text.parse(),
     }
 }
 
@@ -515,8 +574,7 @@ fn identifier(entry: raw::Entry<'_>) -> Result<Identifier, (Option<String>, Stri
         ));
     };
     let kind = match kind {
-        Some(Scalar::Str(text)) => text
-            .parse::<IdentifierKind>()
+        Some(Scalar::Str(text)) => kind_of(&text)
             .map_err(|error| (None, format!("identifier type `{}`: {error}", echo(&text))))?,
         _ => return Err((None, "an identifier needs a `type` string".into())),
     };
@@ -536,7 +594,7 @@ fn identifier(entry: raw::Entry<'_>) -> Result<Identifier, (Option<String>, Stri
     // silently qualify it by the event's channel instead, so it is refused.
     match channel {
         None | Some(Scalar::Null) => Ok(identifier),
-        Some(Scalar::Str(text)) => match text.parse::<Channel>() {
+        Some(Scalar::Str(text)) => match channel_of(&text) {
             Ok(channel) => Ok(identifier.with_channel(channel)),
             Err(error) => Err((
                 Some(identifier.kind().as_str().to_owned()),
@@ -687,6 +745,23 @@ mod tests {
         assert!(lines[0].event().is_some() && lines[3].event().is_some());
         assert!(lines[1].event().is_none() && lines[2].event().is_none());
         assert!(lines[2].rejects()[0].error().contains("longer than"));
+    }
+
+    #[test]
+    fn a_line_of_exactly_the_limit_is_read_and_bad_utf8_reported_as_before() {
+        let mut input = vec![b' '; MAX_LINE_LEN - 2];
+        input.extend_from_slice(b"{}\n{\"id\":\"e\xff\"}");
+        let lines: Vec<ParsedLine> = EventReader::new(&input[..]).map(Result::unwrap).collect();
+        assert_eq!(lines.len(), 2);
+        // Read whole: an object without an id, not a line too long.
+        assert!(lines[0].rejects()[0].error().contains("no `id`"));
+        let error = serde_json::from_slice::<serde_json::Value>(b"{\"id\":\"e\xff\"}")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            lines[1].rejects()[0].error(),
+            format!("not valid JSON ({error}); skipped")
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! one) gives exactly what a recomputation from scratch gives. Rates and
 //! means are derived from the totals only when [`Metrics`] are read.
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::ops::{Index, IndexMut};
 
@@ -185,8 +186,10 @@ impl Contribution {
     /// Linear in the journey's length (up to sorting custom channel names
     /// and online order ids, which most journeys do not have): window metrics
     /// only need, at each purchase, the latest earlier touchpoint of each
-    /// sort, which a single pass in time order keeps.
-    pub(super) fn of(touchpoints: &[Touchpoint], config: &MetricsConfig) -> Self {
+    /// sort, which a single pass in time order keeps. Generic so that a
+    /// journey kept as references to touchpoints held elsewhere
+    /// ([`MetricsTally`](super::MetricsTally)) is counted without copies.
+    pub(super) fn of<T: Borrow<Touchpoint>>(touchpoints: &[T], config: &MetricsConfig) -> Self {
         let mut contribution = Contribution::default();
         if touchpoints.is_empty() {
             return contribution;
@@ -199,7 +202,7 @@ impl Contribution {
         // Online orders are only gathered (in a second pass) for journeys
         // with store returns of an order: most have none, and allocate nothing.
         let mut store_returns: Vec<&str> = Vec::new();
-        for tp in touchpoints {
+        for tp in touchpoints.iter().map(Borrow::borrow) {
             let purchase = tp.is(Known::Purchase);
             if tp.ts().is_none() {
                 counts[Count::Untimed] += 1;
@@ -233,7 +236,10 @@ impl Contribution {
         if !store_returns.is_empty() {
             let mut online_orders: Vec<&str> = touchpoints
                 .iter()
-                .filter(|tp| tp.is(Known::Purchase) && tp.channel().is_some_and(Channel::is_online))
+                .map(Borrow::borrow)
+                .filter(|tp: &&Touchpoint| {
+                    tp.is(Known::Purchase) && tp.channel().is_some_and(Channel::is_online)
+                })
                 .filter_map(Touchpoint::order_id)
                 .collect();
             online_orders.sort_unstable();
@@ -243,7 +249,7 @@ impl Contribution {
                 .count() as u32;
         }
 
-        let timed = &touchpoints[..touchpoints.partition_point(|tp| tp.ts().is_some())];
+        let timed = &touchpoints[..touchpoints.partition_point(|tp| tp.borrow().ts().is_some())];
         contribution.window_metrics(timed, config.window_millis());
         (contribution.transitions, contribution.custom_transitions) = transitions(timed);
         contribution
@@ -258,7 +264,7 @@ impl Contribution {
     /// touchpoints, in time order. Touchpoints with equal times form a group:
     /// the group's research, visits and conversations count for the group's
     /// purchases (equal timestamps count as "before").
-    fn window_metrics(&mut self, timed: &[Touchpoint], window: i64) {
+    fn window_metrics<T: Borrow<Touchpoint>>(&mut self, timed: &[T], window: i64) {
         let counts = &mut self.counts;
         let mut last_research: Option<i64> = None;
         let mut last_store: Option<i64> = None;
@@ -266,14 +272,15 @@ impl Contribution {
         let mut research_by_product = LatestByProduct::default();
         let mut start = 0;
         while start < timed.len() {
-            let now = timed[start].millis().unwrap_or_default();
+            let now = timed[start].borrow().millis().unwrap_or_default();
             let end = start
                 + timed[start..]
                     .iter()
-                    .take_while(|tp| tp.millis() == Some(now))
+                    .map(Borrow::borrow)
+                    .take_while(|tp: &&Touchpoint| tp.millis() == Some(now))
                     .count();
             let group = &timed[start..end];
-            for tp in group {
+            for tp in group.iter().map(Borrow::borrow) {
                 if is_research(tp) {
                     last_research = Some(now);
                     if let Some(product) = tp.product() {
@@ -287,7 +294,11 @@ impl Contribution {
                     last_conversation = Some(now);
                 }
             }
-            for tp in group.iter().filter(|tp| tp.is(Known::Purchase)) {
+            for tp in group
+                .iter()
+                .map(Borrow::borrow)
+                .filter(|tp: &&Touchpoint| tp.is(Known::Purchase))
+            {
                 counts[Count::Purchases] += 1;
                 if within(last_conversation, now, window) {
                     counts[Count::ChatAssisted] += 1;
@@ -326,14 +337,16 @@ impl Contribution {
 /// Custom pairs are few per journey, so they are counted in a short list;
 /// past [`FEW_PAIRS`] a map takes over, keeping long journeys linear.
 #[allow(clippy::type_complexity)]
-fn transitions(timed: &[Touchpoint]) -> (Box<[(u8, u8, u32)]>, Box<[(Channel, Channel, u32)]>) {
+fn transitions<T: Borrow<Touchpoint>>(
+    timed: &[T],
+) -> (Box<[(u8, u8, u32)]>, Box<[(Channel, Channel, u32)]>) {
     const FEW_PAIRS: usize = 24;
     let mut built_in = [[0_u32; BUILT_IN_CHANNELS]; BUILT_IN_CHANNELS];
     let mut pairs = 0;
     let mut few: Vec<(&Channel, &Channel, u32)> = Vec::new();
     let mut many: Option<HashMap<(&Channel, &Channel), u32>> = None;
     let mut previous: Option<&Channel> = None;
-    for channel in timed.iter().filter_map(Touchpoint::channel) {
+    for channel in timed.iter().filter_map(|tp| tp.borrow().channel()) {
         let Some(from) = previous.replace(channel) else {
             continue;
         };
@@ -411,6 +424,39 @@ impl Totals {
 
     pub(super) fn subtract(&mut self, contribution: &Contribution) {
         self.apply(contribution, false);
+    }
+
+    /// Adds everything `other` counted: totals kept apart (on several
+    /// threads) and then merged equal totals kept together, since every
+    /// figure is a sum.
+    pub(super) fn merge(&mut self, other: &Totals) {
+        for (total, n) in self.counts.0.iter_mut().zip(other.counts.0) {
+            *total = total.wrapping_add(n);
+        }
+        for (channels, profiles) in &other.by_channel_count {
+            *self.by_channel_count.entry(*channels).or_default() += profiles;
+        }
+        for (bucket, theirs) in self.buckets.iter_mut().zip(&other.buckets) {
+            bucket.profiles += theirs.profiles;
+            bucket.buyers += theirs.buyers;
+            bucket.order_value += theirs.order_value;
+        }
+        for (reach, theirs) in self.phase_reach.iter_mut().zip(other.phase_reach) {
+            *reach += theirs;
+        }
+        let rows = self.built_in_transitions.iter_mut();
+        for (row, theirs) in rows.zip(&other.built_in_transitions) {
+            for (count, n) in row.iter_mut().zip(theirs) {
+                *count += n;
+            }
+        }
+        for (from, theirs) in &other.transitions {
+            // Custom channels are few: cloning their names costs little.
+            let row = self.transitions.entry(from.clone()).or_default();
+            for (to, n) in theirs {
+                *row.entry(to.clone()).or_default() += n;
+            }
+        }
     }
 
     fn apply(&mut self, c: &Contribution, add: bool) {

@@ -14,7 +14,9 @@
 //! get renamed or split ([`Journeys::apply_change`], [`Journeys::refresh`]
 //! after [`Resolver::forget`](crate::Resolver::forget)).
 //! [`Journeys::metrics`] gives the [`Metrics`], and a [`Report`] puts both
-//! sides together as a table, JSON and an SVG chart.
+//! sides together as a table, JSON and an SVG chart. Where the journeys
+//! are needed once, for their metrics only, a [`MetricsTally`] counts each
+//! journey from references to its touchpoints and keeps nothing of it.
 //!
 //! ```
 //! use idstitch::journey::{Journeys, MetricsConfig, Touchpoint};
@@ -116,6 +118,7 @@ mod follow;
 mod metrics;
 mod report;
 mod svg;
+mod tally;
 mod touchpoint;
 mod unresolved;
 
@@ -129,6 +132,7 @@ use hashbrown::HashMap;
 pub use config::{MetricsConfig, Phase, PhaseMap};
 pub use metrics::{ChannelCount, Metrics, PhaseReach, SpendBucket, Transition};
 pub use report::Report;
+pub use tally::MetricsTally;
 pub use touchpoint::{Amount, AmountError, Touchpoint, TouchpointError};
 pub use unresolved::UnresolvedKey;
 

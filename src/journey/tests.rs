@@ -749,6 +749,28 @@ proptest! {
     }
 
     #[test]
+    fn tallies_merged_equal_journeys_kept_whole(
+        touchpoints in touchpoints(),
+        parts in 1_u8..4,
+        window_hours in 0_u64..300,
+    ) {
+        let config = MetricsConfig::new().with_window(Duration::from_secs(window_hours * 3600));
+        let journeys = Journeys::from_touchpoints(config.clone(), touchpoints.clone());
+        // Each customer counted by one of `parts` tallies, its touchpoints
+        // given last first and twice over, the tallies merged.
+        let mut tallies = vec![MetricsTally::new(config.clone()); usize::from(parts)];
+        for customer in 0..CUSTOMERS {
+            let own = touchpoints.iter().rev().filter(|(c, _)| *c == customer);
+            tallies[usize::from(customer % parts)].add(own.clone().chain(own).map(|(_, t)| t));
+        }
+        let mut tally = MetricsTally::new(config);
+        for part in &tallies {
+            tally.merge(part);
+        }
+        prop_assert_eq!(tally.metrics(), journeys.metrics());
+    }
+
+    #[test]
     fn merged_metrics_equal_metrics_from_scratch(
         touchpoints in touchpoints(),
         merges in merges(),
