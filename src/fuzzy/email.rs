@@ -531,7 +531,8 @@ fn slip_keys(local: &[u8], meant: &[u8], digits: &Digits, keys: &mut Vec<BlockKe
     let len = local.len();
     let half = cut(len);
     half_keys(local, len, digits, meant, keys);
-    if let (Some(before), Some(after)) = (local.get(..half - 1), local.get(half + 1..)) {
+    let before = half.checked_sub(1).and_then(|end| local.get(..end));
+    if let (Some(before), Some(after)) = (before, local.get(half + 1..)) {
         keys.push(piece_key(b'T', len, digits, [before, after], meant));
     }
 }
@@ -541,7 +542,7 @@ fn slip_keys(local: &[u8], meant: &[u8], digits: &Digits, keys: &mut Vec<BlockKe
 /// shorter or longer, where a slip can still score.
 fn near_length_keys(local: &[u8], meant: &[u8], digits: &Digits, keys: &mut Vec<BlockKey>) {
     let len = local.len();
-    for other in [len - 1, len + 1] {
+    for other in [len.saturating_sub(1), len + 1] {
         if (MIN_NEAR_LOCAL..=MAX_LOCAL).contains(&other) {
             half_keys(local, other, digits, meant, keys);
         }
