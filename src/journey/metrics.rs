@@ -433,28 +433,34 @@ impl Totals {
         for (total, n) in self.counts.0.iter_mut().zip(other.counts.0) {
             *total = total.wrapping_add(n);
         }
+        // Wrapping, as in `apply`: a sum past u64 is a broken invariant,
+        // not a reason to panic.
+        let add = |total: &mut u64, n: u64| *total = total.wrapping_add(n);
         for (channels, profiles) in &other.by_channel_count {
-            *self.by_channel_count.entry(*channels).or_default() += profiles;
+            add(
+                self.by_channel_count.entry(*channels).or_default(),
+                *profiles,
+            );
         }
         for (bucket, theirs) in self.buckets.iter_mut().zip(&other.buckets) {
-            bucket.profiles += theirs.profiles;
-            bucket.buyers += theirs.buyers;
+            add(&mut bucket.profiles, theirs.profiles);
+            add(&mut bucket.buyers, theirs.buyers);
             bucket.order_value += theirs.order_value;
         }
         for (reach, theirs) in self.phase_reach.iter_mut().zip(other.phase_reach) {
-            *reach += theirs;
+            add(reach, theirs);
         }
         let rows = self.built_in_transitions.iter_mut();
         for (row, theirs) in rows.zip(&other.built_in_transitions) {
             for (count, n) in row.iter_mut().zip(theirs) {
-                *count += n;
+                add(count, *n);
             }
         }
         for (from, theirs) in &other.transitions {
             // Custom channels are few: cloning their names costs little.
             let row = self.transitions.entry(from.clone()).or_default();
             for (to, n) in theirs {
-                *row.entry(to.clone()).or_default() += n;
+                add(row.entry(to.clone()).or_default(), *n);
             }
         }
     }
